@@ -1,0 +1,215 @@
+"""Test databases: which aliases a run needs, creating them, and dropping them
+(django/test/utils.py's ``setup_databases``/``teardown_databases`` and
+``DiscoverRunner.get_databases``).
+
+Behaves as Django 5.2 does on every supported version: only the aliases that
+selected tests declare in ``databases`` are created, mirrors are honoured,
+and an alias is serialized only when a selected test on it sets
+``serialized_rollback``, after every database and mirror exists.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import django
+from django.db import connections
+from django.test.utils import NullTimeKeeper, get_unique_databases_and_mirrors
+
+from django_parallel.errors import RunnerError
+
+# Django 6.0 deprecated create_test_db(serialize=...); before 6.0 it defaulted
+# to True, so it must be passed as False for serialization to stay ours.
+_CREATE_KWARGS = {} if django.VERSION >= (6, 0) else {"serialize": False}
+
+
+@dataclass
+class CreatedDatabase:
+    """One entry of the "old config": what teardown needs to undo."""
+
+    connection: object
+    old_name: str
+    destroy: bool
+
+
+@dataclass
+class DatabaseUsage:
+    """Aliases the selected tests use, and the ones needing serialization."""
+
+    aliases: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def serialized_aliases(self) -> set[str]:
+        return {alias for alias, serialize in self.aliases.items() if serialize}
+
+    @classmethod
+    def of_tests(cls, tests: Iterable) -> DatabaseUsage:
+        aliases: dict[str, bool] = {}
+        for test in tests:
+            used = getattr(test, "databases", None)
+            if used == "__all__":
+                used = list(connections)
+            if not used:
+                continue
+            serialize = bool(getattr(test, "serialized_rollback", False))
+            for alias in used:
+                aliases[alias] = aliases.get(alias, False) or serialize
+        return cls(aliases)
+
+
+def _vendor_display(connection) -> str:
+    settings = connection.settings_dict
+    where = settings.get("HOST") or "local socket"
+    if settings.get("PORT"):
+        where = f"{where}:{settings['PORT']}"
+    return f"{connection.vendor} at {where}"
+
+
+def check_server(alias: str) -> None:
+    """Fail with one line when a client/server database does not answer.
+
+    Without this the first sign is a wall of driver traceback from deep inside
+    test database creation (and on PostgreSQL a warning about the fallback
+    database before it).
+    """
+    connection = connections[alias]
+    if connection.vendor == "sqlite":
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with connection._nodb_cursor() as cursor:
+                cursor.execute("SELECT 1")
+    except Exception as exc:
+        reason = (
+            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        )
+        raise RunnerError(
+            f"cannot connect to the database server for alias {alias!r} "
+            f"({_vendor_display(connection)}): {reason}. Start the server or "
+            f"correct DATABASES[{alias!r}]"
+        ) from None
+
+
+def _create(
+    connection,
+    *,
+    verbosity: int,
+    interactive: bool,
+    keepdb: bool,
+    created: list[CreatedDatabase],
+    old_name: str,
+) -> None:
+    test_name = connection.creation._get_test_db_name()
+    try:
+        connection.creation.create_test_db(
+            verbosity=verbosity,
+            autoclobber=not interactive,
+            keepdb=keepdb,
+            **_CREATE_KWARGS,
+        )
+    except BaseException:
+        # create_test_db renames the connection only once the database exists;
+        # if it got that far (migrate failed, say), the database is ours to drop.
+        if connection.settings_dict["NAME"] == test_name and test_name != old_name:
+            created.append(CreatedDatabase(connection, old_name, True))
+        raise
+    created.append(CreatedDatabase(connection, old_name, True))
+
+
+def setup_databases(
+    usage: DatabaseUsage,
+    *,
+    verbosity: int,
+    interactive: bool,
+    keepdb: bool = False,
+    debug_sql: bool = False,
+    time_keeper=None,
+) -> list[CreatedDatabase]:
+    """Create (or with keepdb, reuse) the test databases ``usage`` needs.
+
+    If anything fails part-way, what was created so far is dropped before the
+    exception propagates, so a failed start leaves nothing behind.
+    """
+    time_keeper = time_keeper or NullTimeKeeper()
+    unique, mirrors = get_unique_databases_and_mirrors(usage.aliases)
+    created: list[CreatedDatabase] = []
+    serialize = []
+    try:
+        for alias in {aliases[0] for _, aliases in unique.values()}:
+            check_server(alias)
+        for old_name, aliases in unique.values():
+            primary = connections[aliases[0]]
+            with time_keeper.timed(f"  Creating '{aliases[0]}'"):
+                _create(
+                    primary,
+                    verbosity=verbosity,
+                    interactive=interactive,
+                    keepdb=keepdb,
+                    created=created,
+                    old_name=old_name,
+                )
+            if aliases[0] in usage.serialized_aliases:
+                serialize.append(primary)
+            for alias in aliases[1:]:
+                # Another alias pointing at the same database: share it.
+                created.append(CreatedDatabase(connections[alias], old_name, False))
+                connections[alias].creation.set_as_test_mirror(primary.settings_dict)
+        for alias, mirror_of in mirrors.items():
+            connections[alias].creation.set_as_test_mirror(
+                connections[mirror_of].settings_dict
+            )
+        # Serialize last so that routers and mirrors see every database.
+        for connection in serialize:
+            connection._test_serialized_contents = (
+                connection.creation.serialize_db_to_string()
+            )
+    except BaseException:
+        teardown_databases(created, verbosity=verbosity, keepdb=keepdb)
+        raise
+    if debug_sql:
+        for alias in connections:
+            connections[alias].force_debug_cursor = True
+    return created
+
+
+def teardown_databases(
+    created: list,
+    *,
+    verbosity: int,
+    keepdb: bool = False,
+    on_error: Callable[[str], None] | None = None,
+) -> None:
+    """Drop every database this run created (keepdb keeps them).
+
+    Every database is attempted even if one fails; the first failure is
+    raised at the end.
+    """
+    first_error = None
+    for entry in created:
+        connection, old_name, destroy = (
+            (entry.connection, entry.old_name, entry.destroy)
+            if isinstance(entry, CreatedDatabase)
+            else entry
+        )
+        if not destroy:
+            continue
+        try:
+            connection.creation.destroy_test_db(old_name, verbosity, keepdb)
+        except Exception as exc:
+            if on_error is not None:
+                on_error(
+                    f"could not drop the test database of {connection.alias!r}: {exc}"
+                )
+            else:
+                print(
+                    f"django-parallel: could not drop the test database of "
+                    f"{connection.alias!r}: {exc}",
+                    file=sys.stderr,
+                )
+            first_error = first_error or exc
+    if first_error is not None:
+        raise first_error

@@ -1,0 +1,376 @@
+"""Command-line options and project defaults (``settings.DJANGO_PARALLEL``).
+
+Precedence, highest first: a keyword given to ``Runner(...)`` (which is what a
+command-line flag becomes), then the project's ``DJANGO_PARALLEL`` setting,
+then the built-in default. Flags that a project can default are therefore
+declared with ``argparse.SUPPRESS`` so that an absent flag passes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from dataclasses import dataclass
+
+from django_parallel.errors import RunnerError
+
+
+class _NotGiven:
+    """Marks a runner keyword the caller did not pass."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __reduce__(self):
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = _NotGiven()
+
+# Keys accepted in settings.DJANGO_PARALLEL, with their built-in defaults.
+PROJECT_DEFAULTS = {
+    "parallel": 0,
+    "shuffle": False,
+    "buffer": False,
+    "failfast": False,
+    "keepdb": False,
+    "reverse": False,
+    "timing": False,
+    "debug_sql": False,
+    "durations": None,
+}
+
+
+@dataclass(frozen=True)
+class ParallelRequest:
+    """What ``--parallel`` asked for, before it is turned into a process count.
+
+    ``processes`` is a fixed count; otherwise the count is "auto": the usable
+    CPUs, less ``reserve`` cores (``auto-K``) or divided by ``divisor``
+    (``auto/K``). Kept as an object rather than the string "auto" so that
+    Django's own ``test`` command does not resolve it with its cruder rule.
+    """
+
+    processes: int | None = None
+    reserve: int = 0
+    divisor: int = 1
+
+    def __str__(self) -> str:
+        if self.processes is not None:
+            return str(self.processes)
+        if self.reserve:
+            return f"auto-{self.reserve}"
+        if self.divisor != 1:
+            return f"auto/{self.divisor}"
+        return "auto"
+
+    def resolve(self) -> int:
+        """The number of processes this request means on this machine."""
+        if self.processes is not None:
+            return self.processes
+        env = os.environ.get("DJANGO_TEST_PROCESSES")
+        if env:
+            return parse_parallel(env, source="DJANGO_TEST_PROCESSES").resolve()
+        cpus = usable_cpu_count()
+        return max(1, (cpus - self.reserve) // self.divisor)
+
+
+AUTO = ParallelRequest()
+_AUTO_PATTERN = re.compile(r"auto(?:(?P<op>[-/])(?P<k>\d+))?")
+
+
+def usable_cpu_count() -> int:
+    """CPUs this process may run on (affinity respected where the OS has it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def parse_parallel(value, source: str = "--parallel") -> ParallelRequest:
+    """Parse ``N``, ``auto``, ``auto-K`` or ``auto/K`` (or an int, or a request)."""
+    if isinstance(value, ParallelRequest):
+        return value
+    if isinstance(value, bool):
+        value = "auto" if value else "1"
+    text = str(value).strip()
+    if text.isdigit() and int(text) >= 0:
+        # Django passes 0 for "not parallel"; 0 and 1 both mean one process.
+        return ParallelRequest(processes=max(1, int(text)))
+    match = _AUTO_PATTERN.fullmatch(text)
+    if match:
+        if match["op"] == "-":
+            return ParallelRequest(reserve=int(match["k"]))
+        if match["op"] == "/" and int(match["k"]) >= 1:
+            return ParallelRequest(divisor=int(match["k"]))
+        if match["op"] is None:
+            return AUTO
+    raise RunnerError(
+        f"{source} expects a number of processes (1 or more), 'auto', 'auto-K' "
+        f"(leave K cores free) or 'auto/K' (use 1/K of the cores); got {text!r}"
+    )
+
+
+def _parallel_type(value: str) -> ParallelRequest:
+    try:
+        request = parse_parallel(value)
+    except RunnerError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--parallel ")) from None
+    if value.strip() == "0":
+        raise argparse.ArgumentTypeError(
+            "expects a number of processes (1 or more), 'auto', 'auto-K' or "
+            "'auto/K'; got '0' (use --parallel 1 for a serial run)"
+        )
+    return request
+
+
+def _seed_type(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expects an integer seed, such as the one a shuffled run printed; "
+            f"got {value!r}"
+        ) from None
+
+
+def _count_type(value: str) -> int:
+    if value.isdigit():
+        return int(value)
+    raise argparse.ArgumentTypeError(
+        f"expects a whole number (0 for all); got {value!r}"
+    )
+
+
+def _add(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
+    """Add an option unless the command already defines it.
+
+    Django's own ``test`` command declared ``--failfast`` itself before 5.1. In
+    that case its default is switched to SUPPRESS so that an absent flag still
+    lets the project default apply.
+    """
+    existing = [f for f in flags if f in parser._option_string_actions]
+    if existing:
+        action = parser._option_string_actions[existing[0]]
+        if kwargs.get("default") is argparse.SUPPRESS:
+            action.default = argparse.SUPPRESS
+        return
+    parser.add_argument(*flags, **kwargs)
+
+
+def _add_switch(parser, *flags: str, dest: str, help: str) -> None:
+    """A boolean flag with its ``--no-`` negation, both absent by default."""
+    _add(
+        parser,
+        *flags,
+        action="store_true",
+        dest=dest,
+        default=argparse.SUPPRESS,
+        help=help,
+    )
+    long_flag = flags[-1]
+    _add(
+        parser,
+        f"--no-{long_flag[2:]}",
+        action="store_false",
+        dest=dest,
+        default=argparse.SUPPRESS,
+        help=f"Turn off {long_flag} when settings.DJANGO_PARALLEL turns it on.",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Every ``manage.py test`` option the runner understands."""
+    _add_switch(
+        parser,
+        "--failfast",
+        dest="failfast",
+        help="Stop the run after the first failure or error.",
+    )
+    _add(
+        parser,
+        "-t",
+        "--top-level-directory",
+        dest="top_level",
+        help="Top-level directory of the project, for unittest discovery.",
+    )
+    _add(
+        parser,
+        "-p",
+        "--pattern",
+        default="test*.py",
+        help="File name pattern of test modules (default: test*.py).",
+    )
+    _add_switch(
+        parser, "--keepdb", dest="keepdb", help="Keep the test databases between runs."
+    )
+    _add(
+        parser,
+        "--shuffle",
+        nargs="?",
+        const=None,
+        type=_seed_type,
+        default=argparse.SUPPRESS,
+        metavar="SEED",
+        help="Shuffle the order of test classes and of the tests in each "
+        "class. Give the SEED a shuffled run printed to repeat its order.",
+    )
+    _add(
+        parser,
+        "--no-shuffle",
+        action="store_false",
+        dest="shuffle",
+        default=argparse.SUPPRESS,
+        help="Run in the usual order even when settings turn shuffling on.",
+    )
+    _add_switch(
+        parser,
+        "-r",
+        "--reverse",
+        dest="reverse",
+        help="Reverse the order of the tests within each group.",
+    )
+    _add(
+        parser,
+        "--debug-mode",
+        action="store_true",
+        help="Set settings.DEBUG to True while the tests run.",
+    )
+    _add_switch(
+        parser,
+        "-d",
+        "--debug-sql",
+        dest="debug_sql",
+        help="Print the SQL each failing test ran.",
+    )
+    _add(
+        parser,
+        "--parallel",
+        nargs="?",
+        const=AUTO,
+        type=_parallel_type,
+        default=argparse.SUPPRESS,
+        metavar="N",
+        help="Run tests in N processes; 'auto' (the default for a bare "
+        "--parallel) uses every usable core, 'auto-K' leaves K cores "
+        "free, 'auto/K' uses 1/K of them.",
+    )
+    _add(
+        parser,
+        "--no-parallel",
+        action="store_const",
+        const=ParallelRequest(1),
+        dest="parallel",
+        default=argparse.SUPPRESS,
+        help="Run in one process even when settings turn parallel on.",
+    )
+    _add(
+        parser,
+        "--tag",
+        action="append",
+        dest="tags",
+        help="Run only tests with this tag. Can be given several times.",
+    )
+    _add(
+        parser,
+        "--exclude-tag",
+        action="append",
+        dest="exclude_tags",
+        help="Leave out tests with this tag. Can be given several times.",
+    )
+    _add(
+        parser,
+        "--pdb",
+        action="store_true",
+        help="Open a debugger (pdb, or ipdb when installed) on each error or failure.",
+    )
+    _add_switch(
+        parser,
+        "-b",
+        "--buffer",
+        dest="buffer",
+        help="Capture output of tests and show it only for those that fail.",
+    )
+    _add(
+        parser,
+        "--no-faulthandler",
+        action="store_false",
+        dest="enable_faulthandler",
+        help="Do not enable Python's faulthandler during the run.",
+    )
+    _add_switch(
+        parser,
+        "--timing",
+        dest="timing",
+        help="Print how long database set-up, teardown and the run took.",
+    )
+    _add(
+        parser,
+        "-k",
+        action="append",
+        dest="test_name_patterns",
+        help="Run only test methods and classes matching this pattern or "
+        "substring. Can be given several times.",
+    )
+    _add(
+        parser,
+        "--durations",
+        type=_count_type,
+        default=argparse.SUPPRESS,
+        metavar="N",
+        help="Show the N slowest tests (0 for all).",
+    )
+    _add(
+        parser,
+        "--no-durations",
+        action="store_const",
+        const=None,
+        dest="durations",
+        default=argparse.SUPPRESS,
+        help="Do not show the slowest tests even when settings ask for it.",
+    )
+
+
+def project_defaults() -> dict:
+    """The built-in defaults overlaid with ``settings.DJANGO_PARALLEL``."""
+    from django.conf import settings
+
+    configured = getattr(settings, "DJANGO_PARALLEL", None) or {}
+    if not isinstance(configured, dict):
+        raise RunnerError(
+            "settings.DJANGO_PARALLEL must be a dict such as "
+            "{'parallel': 'auto', 'shuffle': True}; got "
+            f"{type(configured).__name__}"
+        )
+    unknown = sorted(set(configured) - set(PROJECT_DEFAULTS))
+    if unknown:
+        raise RunnerError(
+            "settings.DJANGO_PARALLEL has unknown key(s) "
+            f"{', '.join(map(repr, unknown))}; the valid keys are "
+            f"{', '.join(PROJECT_DEFAULTS)}"
+        )
+    merged = {**PROJECT_DEFAULTS, **configured}
+    for key in ("buffer", "failfast", "keepdb", "reverse", "timing", "debug_sql"):
+        if not isinstance(merged[key], bool):
+            raise RunnerError(
+                f"settings.DJANGO_PARALLEL[{key!r}] must be True or False; "
+                f"got {merged[key]!r}"
+            )
+    shuffle = merged["shuffle"]
+    if not isinstance(shuffle, (bool, int)):
+        raise RunnerError(
+            "settings.DJANGO_PARALLEL['shuffle'] must be True, False or an "
+            f"integer seed; got {shuffle!r}"
+        )
+    durations = merged["durations"]
+    if durations is not None and (
+        isinstance(durations, bool) or not isinstance(durations, int) or durations < 0
+    ):
+        raise RunnerError(
+            "settings.DJANGO_PARALLEL['durations'] must be None or a whole "
+            f"number (0 for all); got {durations!r}"
+        )
+    merged["parallel"] = parse_parallel(
+        merged["parallel"], source="settings.DJANGO_PARALLEL['parallel']"
+    )
+    return merged

@@ -1,0 +1,2 @@
+"""Parallel execution: the suite the runner hands work to, its workers, and
+the events they send back."""

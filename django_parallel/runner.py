@@ -1,0 +1,319 @@
+"""The test runner (django/test/runner.py's ``DiscoverRunner``).
+
+``Runner`` keeps ``DiscoverRunner``'s public surface, so projects and Django's
+own ``tests/runtests.py`` can use it, and subclasses can override the same
+methods (``__init__``, ``add_arguments``, ``build_suite``, ``setup_databases``,
+``get_resultclass``, ``get_test_runner_kwargs``, ``run_suite``, ``log`` and the
+rest). The run itself flows one way: labels are discovered into a list of
+tests, the list is filtered and ordered, the databases those tests need are
+created, the tests run onto one unittest result, and a summary closes it.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import io
+import logging
+import sys
+import time
+import unittest
+
+from django.core.management import call_command
+from django.test import SimpleTestCase, TestCase
+from django.test.utils import (
+    NullTimeKeeper,
+    TimeKeeper,
+    setup_test_environment,
+    teardown_test_environment,
+)
+
+from django_parallel import databases as db
+from django_parallel.discovery import (
+    TestDiscovery,
+    filter_by_tags,
+    iter_tests,
+    name_patterns,
+)
+from django_parallel.errors import RunnerError, exit_on_runner_error
+from django_parallel.options import (
+    NOT_GIVEN,
+    add_arguments,
+    parse_parallel,
+    project_defaults,
+)
+from django_parallel.ordering import Shuffler, reorder_tests
+from django_parallel.parallel.suite import ParallelTestSuite
+from django_parallel.reporting import (
+    DebugSQLPDBTestResult,
+    DebugSQLTestResult,
+    PDBTestResult,
+    Summary,
+    TestResult,
+    TextTestRunner,
+)
+from django_parallel.testcases import install_on_commit_capture
+
+
+class Runner:
+    """A drop-in replacement for Django's ``DiscoverRunner``."""
+
+    test_suite = unittest.TestSuite
+    parallel_test_suite = ParallelTestSuite
+    test_runner = TextTestRunner
+    test_loader = unittest.defaultTestLoader
+    reorder_by = (TestCase, SimpleTestCase)
+
+    def __init__(
+        self,
+        pattern=None,
+        top_level=None,
+        verbosity=1,
+        interactive=True,
+        failfast=NOT_GIVEN,
+        keepdb=NOT_GIVEN,
+        reverse=NOT_GIVEN,
+        debug_mode=False,
+        debug_sql=NOT_GIVEN,
+        parallel=NOT_GIVEN,
+        tags=None,
+        exclude_tags=None,
+        test_name_patterns=None,
+        pdb=False,
+        buffer=NOT_GIVEN,
+        enable_faulthandler=True,
+        timing=NOT_GIVEN,
+        shuffle=NOT_GIVEN,
+        logger=None,
+        durations=NOT_GIVEN,
+        **kwargs,
+    ):
+        with exit_on_runner_error():
+            defaults = project_defaults()
+
+            def pick(name, value):
+                return defaults[name] if value is NOT_GIVEN else value
+
+            self.pattern = pattern
+            self.top_level = top_level
+            self.verbosity = verbosity
+            self.interactive = interactive
+            self.failfast = bool(pick("failfast", failfast))
+            self.keepdb = bool(pick("keepdb", keepdb))
+            self.reverse = bool(pick("reverse", reverse))
+            self.debug_mode = debug_mode
+            self.debug_sql = bool(pick("debug_sql", debug_sql))
+            self.parallel_request = parse_parallel(pick("parallel", parallel))
+            # An int, as DiscoverRunner subclasses and runtests.py expect.
+            self.parallel = self.parallel_request.resolve()
+            self.tags = set(tags or ())
+            self.exclude_tags = set(exclude_tags or ())
+            self.pdb = pdb
+            self.buffer = bool(pick("buffer", buffer))
+            self.timing = bool(pick("timing", timing))
+            self.time_keeper = TimeKeeper() if self.timing else NullTimeKeeper()
+            self.test_name_patterns = name_patterns(test_name_patterns)
+            shuffle = pick("shuffle", shuffle)
+            # True (from settings) means "shuffle with a generated seed".
+            self.shuffle = None if shuffle is True else shuffle
+            self._shuffler = None
+            self.logger = logger
+            self.durations = pick("durations", durations)
+            if self.pdb and self.parallel > 1:
+                raise RunnerError(
+                    "--pdb needs the tests in this process; drop --pdb or run "
+                    "with --parallel 1"
+                )
+        if enable_faulthandler and not faulthandler.is_enabled():
+            try:
+                faulthandler.enable(file=sys.stderr.fileno())
+            except (AttributeError, io.UnsupportedOperation):
+                faulthandler.enable(file=sys.__stderr__.fileno())
+
+    @classmethod
+    def add_arguments(cls, parser) -> None:
+        add_arguments(parser)
+
+    @property
+    def shuffle_seed(self) -> int | None:
+        return None if self._shuffler is None else self._shuffler.seed
+
+    def log(self, msg: str, level: int | None = None) -> None:
+        """Log ``msg`` at ``level`` (INFO by default).
+
+        With no logger, print it: nothing at verbosity 0, INFO and above at 1,
+        every level from 2.
+        """
+        level = logging.INFO if level is None else level
+        if self.logger is not None:
+            self.logger.log(level, msg)
+        elif self.verbosity >= 2 or (self.verbosity == 1 and level >= logging.INFO):
+            print(msg, flush=True)
+
+    # Set-up and teardown of the test environment.
+
+    def setup_test_environment(self, **kwargs) -> None:
+        setup_test_environment(debug=self.debug_mode)
+        self._undo_on_commit_fix = install_on_commit_capture()
+        unittest.installHandler()
+
+    def teardown_test_environment(self, **kwargs) -> None:
+        unittest.removeHandler()
+        getattr(self, "_undo_on_commit_fix", lambda: None)()
+        teardown_test_environment()
+
+    # Building the suite.
+
+    def setup_shuffler(self) -> None:
+        if self.shuffle is False:
+            return
+        self._shuffler = Shuffler(seed=self.shuffle)
+        self.log(f"Using shuffle seed: {self._shuffler.seed_display}")
+
+    def load_tests(self, test_labels) -> list:
+        """The tests the labels name, before filtering and ordering."""
+        discovery = TestDiscovery(
+            self.test_loader,
+            pattern=self.pattern,
+            top_level=self.top_level,
+            test_name_patterns=self.test_name_patterns,
+        )
+        return discovery.load(test_labels or ["."])
+
+    def build_suite(self, test_labels=None, extra_tests=None, **kwargs):
+        self.setup_shuffler()
+        tests = self.load_tests(test_labels)
+        tests.extend(iter_tests(extra_tests or ()))
+        if self.tags or self.exclude_tags:
+            if self.tags:
+                self.log(
+                    f"Including test tag(s): {', '.join(sorted(self.tags))}.",
+                    level=logging.DEBUG,
+                )
+            if self.exclude_tags:
+                self.log(
+                    f"Excluding test tag(s): {', '.join(sorted(self.exclude_tags))}.",
+                    level=logging.DEBUG,
+                )
+            tests = filter_by_tags(tests, self.tags, self.exclude_tags)
+        tests = reorder_tests(
+            tests,
+            (unittest.loader._FailedTest, *self.reorder_by),
+            shuffler=self._shuffler,
+            reverse=self.reverse,
+        )
+        self.log(f"Found {len(tests)} test(s).")
+        return self.test_suite(tests)
+
+    # Databases.
+
+    def get_databases(self, suite) -> dict[str, bool]:
+        """Aliases the suite uses, each mapped to whether it needs serializing."""
+        usage = db.DatabaseUsage.of_tests(iter_tests(suite))
+        from django.db import connections
+
+        unused = sorted(alias for alias in connections if alias not in usage.aliases)
+        if unused:
+            self.log(
+                f"Skipping setup of unused database(s): {', '.join(unused)}.",
+                level=logging.DEBUG,
+            )
+        return usage.aliases
+
+    def setup_databases(self, aliases=None, serialized_aliases=None, **kwargs):
+        usage = db.DatabaseUsage(
+            {
+                alias: alias in (serialized_aliases or ())
+                for alias in (aliases if aliases is not None else {"default"})
+            }
+        )
+        return db.setup_databases(
+            usage,
+            verbosity=self.verbosity,
+            interactive=self.interactive,
+            keepdb=self.keepdb,
+            debug_sql=self.debug_sql,
+            time_keeper=self.time_keeper,
+        )
+
+    def teardown_databases(self, old_config, **kwargs) -> None:
+        db.teardown_databases(old_config, verbosity=self.verbosity, keepdb=self.keepdb)
+
+    def run_checks(self, databases) -> None:
+        # After database creation: some checks query the database.
+        call_command("check", verbosity=self.verbosity, databases=databases)
+
+    # Running.
+
+    def get_resultclass(self):
+        if self.debug_sql and self.pdb:
+            return DebugSQLPDBTestResult
+        if self.debug_sql:
+            return DebugSQLTestResult
+        if self.pdb:
+            return PDBTestResult
+        return TestResult
+
+    def get_test_runner_kwargs(self) -> dict:
+        return {
+            "failfast": self.failfast,
+            "resultclass": self.get_resultclass(),
+            "verbosity": self.verbosity,
+            "buffer": self.buffer,
+            "durations": self.durations,
+        }
+
+    def run_suite(self, suite, **kwargs):
+        kwargs = self.get_test_runner_kwargs()
+        if not issubclass(self.test_runner, TextTestRunner):
+            # A plain unittest runner before Python 3.12 knows no durations.
+            if sys.version_info < (3, 12):
+                kwargs.pop("durations", None)
+        runner = self.test_runner(**kwargs)
+        try:
+            return runner.run(suite)
+        finally:
+            if self._shuffler is not None:
+                self.log(f"Used shuffle seed: {self._shuffler.seed_display}")
+
+    def suite_result(self, suite, result, **kwargs) -> int:
+        """The number of problems: failures, errors and unexpected successes."""
+        return (
+            len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+        )
+
+    def report_summary(self, result, seconds: float) -> None:
+        """Print the closing line of the run."""
+        line = Summary.of(result, seconds).line(self.shuffle_seed)
+        sys.stdout.flush()
+        print(line, file=sys.stderr, flush=True)
+
+    def run_tests(self, test_labels, extra_tests=None, **kwargs) -> int:
+        """Run the tests the labels name; return the number of problems."""
+        with exit_on_runner_error():
+            return self._run_tests(test_labels, extra_tests)
+
+    def _run_tests(self, test_labels, extra_tests) -> int:
+        self.setup_test_environment()
+        try:
+            suite = self.build_suite(test_labels, extra_tests)
+            databases = self.get_databases(suite)
+            suite.serialized_aliases = {a for a, s in databases.items() if s}
+            suite.used_aliases = set(databases)
+            with self.time_keeper.timed("Total database setup"):
+                old_config = self.setup_databases(
+                    aliases=databases, serialized_aliases=suite.serialized_aliases
+                )
+            result = None
+            started = time.perf_counter()
+            try:
+                self.run_checks(databases)
+                result = self.run_suite(suite)
+            finally:
+                if result is not None:
+                    self.report_summary(result, time.perf_counter() - started)
+                with self.time_keeper.timed("Total database teardown"):
+                    self.teardown_databases(old_config)
+        finally:
+            self.teardown_test_environment()
+        self.time_keeper.print_results()
+        return self.suite_result(suite, result)
