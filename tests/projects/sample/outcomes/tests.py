@@ -8,7 +8,6 @@ import logging
 import unittest
 
 from django.test import SimpleTestCase, TestCase
-
 from shop.models import Item
 
 logger = logging.getLogger("outcomes")

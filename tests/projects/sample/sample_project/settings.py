@@ -6,7 +6,8 @@ DP_MODE: runner (TEST_RUNNER = django_parallel.Runner), app (django_parallel
 first in INSTALLED_APPS), custom (a Runner subclass) or django (Django's own);
 DP_SETTINGS_JSON: a JSON object merged into this module's globals (e.g.
 {"DJANGO_PARALLEL": {"shuffle": true}}); DP_SQLITE_TEST_FILE: a file name for
-the SQLite test database instead of memory.
+the SQLite test database instead of memory; DP_DB_DIR: where SQLite files
+go (default: the project directory).
 """
 
 import json
@@ -23,6 +24,7 @@ INSTALLED_APPS = [
     "shop",
     "outcomes",
     "ordering_app",
+    "probes",
 ]
 if MODE == "app":
     INSTALLED_APPS.insert(0, "django_parallel")
@@ -33,6 +35,7 @@ elif MODE == "custom":
 
 _engine = os.environ.get("DP_DB", "sqlite")
 _name = os.environ.get("DP_DB_NAME", "dp_sample")
+_db_dir = os.environ.get("DP_DB_DIR", BASE_DIR)
 
 
 def _database(suffix=""):
@@ -56,7 +59,7 @@ def _database(suffix=""):
         }
     database = {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.path.join(BASE_DIR, f"{_name}{suffix}.sqlite3"),
+        "NAME": os.path.join(_db_dir, f"{_name}{suffix}.sqlite3"),
     }
     if os.environ.get("DP_SQLITE_TEST_FILE"):
         database["TEST"] = {"NAME": os.environ["DP_SQLITE_TEST_FILE"] + suffix}
