@@ -48,8 +48,13 @@ class ParallelRequest:
 
     ``processes`` is a fixed count; otherwise the count is "auto": the usable
     CPUs, less ``reserve`` cores (``auto-K``) or divided by ``divisor``
-    (``auto/K``). Kept as an object rather than the string "auto" so that
-    Django's own ``test`` command does not resolve it with its cruder rule.
+    (``auto/K``).
+
+    The command line yields a plain ``"auto"`` string for ``auto`` (and for a
+    bare ``--parallel``): Django's own ``test`` command, which runs when a
+    project sets only TEST_RUNNER, turns that string into its own count
+    (``get_max_test_processes()``) before the runner sees it, and Django's
+    test suite relies on that. ``auto-K`` and ``auto/K`` stay requests.
     """
 
     processes: int | None = None
@@ -111,7 +116,7 @@ def parse_parallel(value, source: str = "--parallel") -> ParallelRequest:
     )
 
 
-def _parallel_type(value: str) -> ParallelRequest:
+def _parallel_type(value: str) -> ParallelRequest | str:
     try:
         request = parse_parallel(value)
     except RunnerError as exc:
@@ -121,7 +126,7 @@ def _parallel_type(value: str) -> ParallelRequest:
             "expects a number of processes (1 or more), 'auto', 'auto-K' or "
             "'auto/K'; got '0' (use --parallel 1 for a serial run)"
         )
-    return request
+    return "auto" if request == AUTO else request
 
 
 def _seed_type(value: str) -> int:
@@ -247,7 +252,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser,
         "--parallel",
         nargs="?",
-        const=AUTO,
+        const="auto",
         type=_parallel_type,
         default=argparse.SUPPRESS,
         metavar="N",

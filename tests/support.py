@@ -4,6 +4,7 @@ parsed, and checks that a run left nothing behind."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -62,6 +63,21 @@ class Run:
             f"command: {' '.join(self.args)}\nexit: {self.returncode}\n"
             f"--- stdout\n{self.stdout[-4000:]}\n--- stderr\n{self.stderr[-6000:]}"
         )
+
+
+DRIVERS = {"postgresql": ("psycopg", "psycopg2"), "mysql": ("MySQLdb",)}
+
+
+def backend_problem(backend: str) -> str | None:
+    """Why ``backend`` cannot be tested here, or None when it can."""
+    if backend == "sqlite":
+        return None
+    if not any(importlib.util.find_spec(name) for name in DRIVERS[backend]):
+        return f"no {backend} driver ({' or '.join(DRIVERS[backend])}) is installed"
+    if not server_available(backend):
+        host, port = SERVERS[backend]
+        return f"no {backend} server answers at {host}:{port}"
+    return None
 
 
 def server_available(backend: str) -> bool:
@@ -145,9 +161,8 @@ class ProjectTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if not server_available(cls.backend):
-            host, port = SERVERS[cls.backend]
-            message = f"no {cls.backend} server answers at {host}:{port}"
+        message = backend_problem(cls.backend)
+        if message:
             if IN_CI:
                 raise AssertionError(f"{message}, and CI=true requires one")
             raise unittest.SkipTest(message)
@@ -158,7 +173,7 @@ class ProjectTestCase(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.workdir, ignore_errors=True)
         self.project_dir = self.workdir / self.project
         shutil.copytree(
-            PROJECTS / self.project,
+            self.project_source(),
             self.project_dir,
             ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"),
         )
@@ -170,6 +185,10 @@ class ProjectTestCase(unittest.TestCase):
             self.addCleanup(drop_server_databases, self.backend, f"test_{self.db_name}")
             self.addCleanup(drop_server_databases, self.backend, self.db_name)
         self.initial_files = self.project_files()
+
+    def project_source(self) -> Path:
+        """The project to copy; override for a project outside tests/projects."""
+        return PROJECTS / self.project
 
     def project_files(self) -> set[str]:
         return {
