@@ -19,6 +19,7 @@ import django
 from django.db import connections
 from django.test.utils import NullTimeKeeper, get_unique_databases_and_mirrors
 
+from django_parallel.backends import adapter_for
 from django_parallel.errors import RunnerError
 
 # Django 6.0 deprecated create_test_db(serialize=...); before 6.0 it defaulted
@@ -33,6 +34,14 @@ class CreatedDatabase:
     connection: object
     old_name: str
     destroy: bool
+
+
+@dataclass
+class Clones:
+    """The per-worker clones of one test database, made by ``adapter``."""
+
+    adapter: object
+    slots: int
 
 
 @dataclass
@@ -128,8 +137,11 @@ def setup_databases(
     keepdb: bool = False,
     debug_sql: bool = False,
     time_keeper=None,
-) -> list[CreatedDatabase]:
-    """Create (or with keepdb, reuse) the test databases ``usage`` needs.
+    parallel: int = 0,
+    workspace: str | None = None,
+) -> list:
+    """Create (or with keepdb, reuse) the test databases ``usage`` needs, and
+    with ``parallel`` above 1, that many clones of each (``Clones`` entries).
 
     If anything fails part-way, what was created so far is dropped before the
     exception propagates, so a failed start leaves nothing behind.
@@ -154,6 +166,23 @@ def setup_databases(
                 )
             if aliases[0] in usage.serialized_aliases:
                 serialize.append(primary)
+            if parallel > 1:
+                adapter = adapter_for(
+                    primary,
+                    keepdb=keepdb,
+                    interactive=interactive,
+                    verbosity=verbosity,
+                    staging_dir=workspace,
+                )
+                created.append(Clones(adapter, parallel))
+                if verbosity >= 1:
+                    print(
+                        f"Cloning test database for alias {aliases[0]!r} "
+                        f"{parallel} times...",
+                        file=sys.stderr,
+                    )
+                with time_keeper.timed(f"  Cloning '{aliases[0]}'"):
+                    adapter.create_clones(range(1, parallel + 1))
             for alias in aliases[1:]:
                 # Another alias pointing at the same database: share it.
                 created.append(CreatedDatabase(connections[alias], old_name, False))
@@ -189,7 +218,21 @@ def teardown_databases(
     raised at the end.
     """
     first_error = None
-    for entry in created:
+    # Clones go first: a template cannot be dropped while copies are made.
+    ordered = [e for e in created if isinstance(e, Clones)] + [
+        e for e in created if not isinstance(e, Clones)
+    ]
+    for entry in ordered:
+        if isinstance(entry, Clones):
+            try:
+                entry.adapter.destroy_clones()
+            except Exception as exc:
+                first_error = first_error or exc
+                _report(
+                    on_error,
+                    f"could not drop the clones of {entry.adapter.alias!r}: {exc}",
+                )
+            continue
         connection, old_name, destroy = (
             (entry.connection, entry.old_name, entry.destroy)
             if isinstance(entry, CreatedDatabase)
@@ -200,16 +243,27 @@ def teardown_databases(
         try:
             connection.creation.destroy_test_db(old_name, verbosity, keepdb)
         except Exception as exc:
-            if on_error is not None:
-                on_error(
-                    f"could not drop the test database of {connection.alias!r}: {exc}"
-                )
-            else:
-                print(
-                    f"django-parallel: could not drop the test database of "
-                    f"{connection.alias!r}: {exc}",
-                    file=sys.stderr,
-                )
+            _report(
+                on_error,
+                f"could not drop the test database of {connection.alias!r}: {exc}",
+            )
             first_error = first_error or exc
     if first_error is not None:
         raise first_error
+
+
+def _report(on_error, message: str) -> None:
+    if on_error is not None:
+        on_error(message)
+    else:
+        print(f"django-parallel: {message}", file=sys.stderr)
+
+
+def uncloneable_aliases(aliases) -> list[str]:
+    """The aliases among ``aliases`` whose backend cannot clone databases."""
+    return [
+        alias
+        for alias in aliases
+        if connections[alias].vendor not in ("sqlite", "postgresql", "mysql")
+        and not connections[alias].settings_dict["TEST"].get("MIRROR")
+    ]

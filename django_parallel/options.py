@@ -9,6 +9,7 @@ declared with ``argparse.SUPPRESS`` so that an absent flag passes nothing.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -39,7 +40,11 @@ PROJECT_DEFAULTS = {
     "timing": False,
     "debug_sql": False,
     "durations": None,
+    "start_method": None,
+    "timeout": None,
 }
+
+START_METHODS = ("spawn", "forkserver", "fork")
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,39 @@ _AUTO_PATTERN = re.compile(r"auto(?:(?P<op>[-/])(?P<k>\d+))?")
 
 
 def usable_cpu_count() -> int:
-    """CPUs this process may run on (affinity respected where the OS has it)."""
+    """CPUs this process may use: its CPU affinity where the OS has one, and
+    a container's CPU quota (cgroup v2 or v1) where one is set."""
     if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
+        count = len(os.sched_getaffinity(0)) or 1
+    else:
+        count = os.cpu_count() or 1
+    quota = _cgroup_cpu_quota()
+    if quota is not None:
+        count = min(count, max(1, math.ceil(quota)))
+    return count
+
+
+def _cgroup_cpu_quota() -> float | None:
+    candidates = (
+        ("/sys/fs/cgroup/cpu.max", None),
+        ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
+    )
+    for quota_file, period_file in candidates:
+        try:
+            with open(quota_file) as file:
+                fields = file.read().split()
+            if period_file is not None:
+                with open(period_file) as file:
+                    fields.append(file.read().strip())
+        except OSError:
+            continue
+        if len(fields) < 2 or fields[0] in ("max", "-1"):
+            return None
+        try:
+            return int(fields[0]) / int(fields[1])
+        except (ValueError, ZeroDivisionError):
+            return None
+    return None
 
 
 def parse_parallel(value, source: str = "--parallel") -> ParallelRequest:
@@ -144,6 +178,18 @@ def _count_type(value: str) -> int:
         return int(value)
     raise argparse.ArgumentTypeError(
         f"expects a whole number (0 for all); got {value!r}"
+    )
+
+
+def _timeout_type(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if seconds > 0:
+        return seconds
+    raise argparse.ArgumentTypeError(
+        f"expects a number of seconds greater than 0; got {value!r}"
     )
 
 
@@ -262,6 +308,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     _add(
         parser,
+        "--start-method",
+        choices=START_METHODS,
+        default=argparse.SUPPRESS,
+        help="How to start worker processes (default: the method this "
+        "process already uses, which is Python's platform default unless the "
+        "launching script chose one).",
+    )
+    _add(
+        parser,
+        "--timeout",
+        type=_timeout_type,
+        default=argparse.SUPPRESS,
+        metavar="SECONDS",
+        help="In a parallel run, end a test that runs longer than this, "
+        "report its stack and replace its worker.",
+    )
+    _add(
+        parser,
         "--no-parallel",
         action="store_const",
         const=ParallelRequest(1),
@@ -374,6 +438,21 @@ def project_defaults() -> dict:
         raise RunnerError(
             "settings.DJANGO_PARALLEL['durations'] must be None or a whole "
             f"number (0 for all); got {durations!r}"
+        )
+    if merged["start_method"] not in (None, *START_METHODS):
+        raise RunnerError(
+            "settings.DJANGO_PARALLEL['start_method'] must be None or one of "
+            f"{', '.join(START_METHODS)}; got {merged['start_method']!r}"
+        )
+    timeout = merged["timeout"]
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or timeout <= 0
+    ):
+        raise RunnerError(
+            "settings.DJANGO_PARALLEL['timeout'] must be None or a number of "
+            f"seconds greater than 0; got {timeout!r}"
         )
     merged["parallel"] = parse_parallel(
         merged["parallel"], source="settings.DJANGO_PARALLEL['parallel']"

@@ -15,6 +15,8 @@ import time
 import unittest
 from dataclasses import dataclass
 
+from django_parallel.parallel.events import RemoteError
+
 _RECORDS_DURATIONS = sys.version_info >= (3, 12)
 
 
@@ -31,6 +33,23 @@ class TestResult(unittest.TextTestResult):
         self._started_at: float | None = None
         # Counted directly: testsRun leaves out skipped tests from 3.12.1 on.
         self.success_count = 0
+        # Seconds per test class, for scheduling the next parallel run.
+        self.class_durations: dict[str, float] = {}
+        # In a parallel run tests are timed by the workers, and the parent
+        # shows which worker ran each test.
+        self.timing_is_remote = False
+        self.current_worker: int | None = None
+
+    def getDescription(self, test) -> str:
+        description = super().getDescription(test)
+        if self.current_worker is not None:
+            description += f" [worker {self.current_worker}]"
+        return description
+
+    def _exc_info_to_string(self, err, test) -> str:
+        if isinstance(err[1], RemoteError):
+            return err[1].text
+        return super()._exc_info_to_string(err, test)
 
     def addSuccess(self, test) -> None:
         super().addSuccess(test)
@@ -42,11 +61,17 @@ class TestResult(unittest.TextTestResult):
 
     def stopTest(self, test) -> None:
         super().stopTest(test)
-        if not _RECORDS_DURATIONS and self._started_at is not None:
+        if (
+            not _RECORDS_DURATIONS
+            and not self.timing_is_remote
+            and self._started_at is not None
+        ):
             self.addDuration(test, time.perf_counter() - self._started_at)
 
     def addDuration(self, test, elapsed: float) -> None:
         self.collectedDurations.append((str(test), elapsed))
+        key = f"{type(test).__module__}.{type(test).__qualname__}"
+        self.class_durations[key] = self.class_durations.get(key, 0.0) + elapsed
 
     def printErrors(self) -> None:
         super().printErrors()
@@ -121,8 +146,11 @@ class DebugSQLTestResult(TestResult):
             self.stream.writeln(self.separator2)
             self.stream.writeln(err)
             self.stream.writeln(self.separator2)
-            sql = self._sql_of.get(id(test), "")
-            self.stream.writeln(sql.rstrip() or "(no SQL was run)")
+            # A parallel run's workers put the SQL into the report itself.
+            if id(test) in self._sql_of:
+                self.stream.writeln(
+                    self._sql_of[id(test)].rstrip() or "(no SQL was run)"
+                )
         self.stream.flush()
 
 
@@ -171,7 +199,8 @@ class TextTestRunner(unittest.TextTestRunner):
         self.slowest = durations
 
     def _makeResult(self):
-        result = super()._makeResult()
+        # Kept so that an interrupted run can still print its summary.
+        self.result = result = super()._makeResult()
         if isinstance(result, TestResult):
             result.durations = self.slowest
         return result

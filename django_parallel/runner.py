@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import faulthandler
 import io
+import itertools
 import logging
+import os
+import shutil
 import sys
+import tempfile
 import time
 import unittest
 
@@ -42,6 +46,16 @@ from django_parallel.options import (
     project_defaults,
 )
 from django_parallel.ordering import Shuffler, reorder_tests
+from django_parallel.parallel.plan import (
+    WorkerPlan,
+    capture_environment,
+    capture_settings,
+)
+from django_parallel.parallel.scheduling import (
+    durations_path,
+    load_durations,
+    save_durations,
+)
 from django_parallel.parallel.suite import ParallelTestSuite
 from django_parallel.reporting import (
     DebugSQLPDBTestResult,
@@ -85,6 +99,8 @@ class Runner:
         shuffle=NOT_GIVEN,
         logger=None,
         durations=NOT_GIVEN,
+        start_method=NOT_GIVEN,
+        timeout=NOT_GIVEN,
         **kwargs,
     ):
         with exit_on_runner_error():
@@ -118,6 +134,8 @@ class Runner:
             self._shuffler = None
             self.logger = logger
             self.durations = pick("durations", durations)
+            self.start_method = pick("start_method", start_method)
+            self.timeout = pick("timeout", timeout)
             if self.pdb and self.parallel > 1:
                 raise RunnerError(
                     "--pdb needs the tests in this process; drop --pdb or run "
@@ -195,13 +213,27 @@ class Runner:
                     level=logging.DEBUG,
                 )
             tests = filter_by_tags(tests, self.tags, self.exclude_tags)
+        bins = (unittest.loader._FailedTest, *self.reorder_by)
         tests = reorder_tests(
-            tests,
-            (unittest.loader._FailedTest, *self.reorder_by),
-            shuffler=self._shuffler,
-            reverse=self.reverse,
+            tests, bins, shuffler=self._shuffler, reverse=self.reverse
         )
         self.log(f"Found {len(tests)} test(s).")
+        if self.parallel > 1:
+            groups = [list(g) for _, g in itertools.groupby(tests, type)]
+            # Classes are the unit of work: more processes would sit idle.
+            self.parallel = min(self.parallel, len(groups))
+            if self.parallel > 1:
+                return self.parallel_test_suite(
+                    groups,
+                    self.parallel,
+                    self.failfast,
+                    self.debug_mode,
+                    self.buffer,
+                    start_method=self.start_method,
+                    timeout=self.timeout,
+                    durations=load_durations(durations_path()),
+                    bins=bins,
+                )
         return self.test_suite(tests)
 
     # Databases.
@@ -220,6 +252,7 @@ class Runner:
         return usage.aliases
 
     def setup_databases(self, aliases=None, serialized_aliases=None, **kwargs):
+        """Create the test databases, and a clone of each per worker process."""
         usage = db.DatabaseUsage(
             {
                 alias: alias in (serialized_aliases or ())
@@ -233,6 +266,8 @@ class Runner:
             keepdb=self.keepdb,
             debug_sql=self.debug_sql,
             time_keeper=self.time_keeper,
+            parallel=self.parallel,
+            workspace=self._workspace,
         )
 
     def teardown_databases(self, old_config, **kwargs) -> None:
@@ -268,7 +303,11 @@ class Runner:
             # A plain unittest runner before Python 3.12 knows no durations.
             if sys.version_info < (3, 12):
                 kwargs.pop("durations", None)
+        if isinstance(suite, ParallelTestSuite):
+            # Workers capture output per test; the parent must not.
+            kwargs["buffer"] = False
         runner = self.test_runner(**kwargs)
+        self._text_runner = runner
         try:
             return runner.run(suite)
         finally:
@@ -293,27 +332,115 @@ class Runner:
             return self._run_tests(test_labels, extra_tests)
 
     def _run_tests(self, test_labels, extra_tests) -> int:
+        self._workspace = None
+        snapshot = capture_settings() if self.parallel > 1 else None
         self.setup_test_environment()
         try:
             suite = self.build_suite(test_labels, extra_tests)
             databases = self.get_databases(suite)
+            suite = self._serial_if_uncloneable(suite, databases)
             suite.serialized_aliases = {a for a, s in databases.items() if s}
             suite.used_aliases = set(databases)
+            if isinstance(suite, ParallelTestSuite):
+                self._workspace = tempfile.mkdtemp(prefix="django_parallel-")
             with self.time_keeper.timed("Total database setup"):
                 old_config = self.setup_databases(
                     aliases=databases, serialized_aliases=suite.serialized_aliases
                 )
             result = None
+            interrupted = False
             started = time.perf_counter()
             try:
                 self.run_checks(databases)
-                result = self.run_suite(suite)
+                if isinstance(suite, ParallelTestSuite):
+                    suite.worker_plans = self._plan_factory(suite, old_config, snapshot)
+                try:
+                    result = self.run_suite(suite)
+                except KeyboardInterrupt:
+                    interrupted = True
+                    result = getattr(
+                        getattr(self, "_text_runner", None), "result", None
+                    )
             finally:
                 if result is not None:
                     self.report_summary(result, time.perf_counter() - started)
+                    self._record_durations(result)
                 with self.time_keeper.timed("Total database teardown"):
                     self.teardown_databases(old_config)
         finally:
             self.teardown_test_environment()
+            if self._workspace is not None:
+                shutil.rmtree(self._workspace, ignore_errors=True)
+        if interrupted:
+            print("Interrupted.", file=sys.stderr, flush=True)
+            raise SystemExit(130)
         self.time_keeper.print_results()
         return self.suite_result(suite, result)
+
+    def _serial_if_uncloneable(self, suite, databases):
+        """A backend that cannot clone databases means a serial run."""
+        if not isinstance(suite, ParallelTestSuite):
+            return suite
+        refusing = db.uncloneable_aliases(databases)
+        if not refusing:
+            return suite
+        self.log(
+            f"Running serially: the database(s) {', '.join(sorted(refusing))} "
+            "cannot be cloned for worker processes.",
+            level=logging.WARNING,
+        )
+        self.parallel = 1
+        return self.test_suite(list(suite))
+
+    def _plan_factory(self, suite, old_config, snapshot):
+        """A function giving the picklable WorkerPlan of each slot."""
+        from django.db import connections
+        from django.test.utils import get_unique_databases_and_mirrors
+
+        clones = {
+            entry.adapter.alias: entry.adapter
+            for entry in old_config
+            if isinstance(entry, db.Clones)
+        }
+        unique, mirror_of = get_unique_databases_and_mirrors(suite.used_aliases)
+        mirrors = {a: m for a, m in mirror_of.items() if m in clones}
+        for _, aliases in unique.values():
+            mirrors.update({alias: aliases[0] for alias in aliases[1:]})
+        serialized = {
+            alias: connections[alias]._test_serialized_contents
+            for alias in suite.serialized_aliases
+            if hasattr(connections[alias], "_test_serialized_contents")
+        }
+        settings_module, settings_values = snapshot
+        sys_path, cwd = capture_environment()
+        suite_class = type(suite)
+
+        def plan(slot: int) -> WorkerPlan:
+            return WorkerPlan(
+                slot=slot,
+                settings_module=settings_module,
+                settings_values=settings_values,
+                sys_path=sys_path,
+                cwd=cwd,
+                databases={a: c.worker_database(slot) for a, c in clones.items()},
+                mirrors=mirrors,
+                serialized_contents=serialized,
+                process_setup=suite_class.process_setup_hook(),
+                process_setup_args=tuple(suite_class.process_setup_args),
+                debug_mode=self.debug_mode,
+                buffer=self.buffer,
+                debug_sql=self.debug_sql,
+                verbosity=self.verbosity,
+                timeout=self.timeout,
+                log_file=os.path.join(self._workspace, f"worker-{slot}.log"),
+            )
+
+        return plan
+
+    def _record_durations(self, result) -> None:
+        measured = getattr(result, "class_durations", None)
+        if measured:
+            try:
+                save_durations(durations_path(), measured)
+            except OSError as exc:
+                self.log(f"Could not record test durations: {exc}", logging.WARNING)

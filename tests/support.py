@@ -191,10 +191,12 @@ class ProjectTestCase(unittest.TestCase):
         return PROJECTS / self.project
 
     def project_files(self) -> set[str]:
+        # .django_parallel/ holds the recorded test durations: an intended,
+        # documented product of every run, not a leak.
         return {
             str(path.relative_to(self.workdir))
             for path in self.workdir.rglob("*")
-            if "__pycache__" not in path.parts
+            if "__pycache__" not in path.parts and ".django_parallel" not in path.parts
         }
 
     def environment(self, mode: str = "runner", env: dict | None = None) -> dict:

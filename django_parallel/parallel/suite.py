@@ -1,23 +1,57 @@
-"""The hook point Django's ``tests/runtests.py`` expects on a runner
-(django/test/runner.py's ``ParallelTestSuite``).
+"""The suite a parallel run hands to unittest (django/test/runner.py's
+``ParallelTestSuite``).
 
-runtests.py assigns ``Runner.parallel_test_suite.process_setup`` and
-``process_setup_args`` before a run; each new worker process calls
+Django's ``tests/runtests.py`` assigns ``Runner.parallel_test_suite.process_setup``
+and ``process_setup_args`` before a run; each new worker process calls
 ``process_setup(*process_setup_args)`` before ``django.setup()``.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
+from collections.abc import Callable
+
+from django_parallel.errors import RunnerError
+from django_parallel.parallel.plan import WorkerPlan
+from django_parallel.parallel.replay import Replayer
+from django_parallel.parallel.scheduling import longest_first
+from django_parallel.parallel.supervisor import Supervisor
+from django_parallel.parallel.worker import Task
+
 
 def _no_process_setup(*args) -> None:
-    """Default hook: a worker needs nothing beyond the worker plan."""
+    """Default hook: a worker needs nothing beyond its plan."""
 
 
 class ParallelTestSuite:
-    """Holds the per-process set-up hook, as Django's class of this name does."""
+    """Test classes to run in ``processes`` worker processes."""
 
     process_setup = _no_process_setup
     process_setup_args: tuple = ()
+
+    def __init__(
+        self,
+        subsuites,
+        processes: int,
+        failfast: bool = False,
+        debug_mode: bool = False,
+        buffer: bool = False,
+        **options,
+    ) -> None:
+        self.subsuites = [list(group) for group in subsuites]
+        self.processes = processes
+        self.failfast = failfast
+        self.debug_mode = debug_mode
+        self.buffer = buffer
+        self.start_method: str | None = options.get("start_method")
+        self.timeout: float | None = options.get("timeout")
+        self.durations: dict[str, float] = options.get("durations") or {}
+        self.bins: tuple[type, ...] = tuple(options.get("bins") or ())
+        # Set by the runner once the databases exist.
+        self.worker_plans: Callable[[int], WorkerPlan] | None = None
+        self.serialized_aliases: set[str] = set()
+        self.used_aliases: set[str] = set()
 
     @classmethod
     def process_setup_hook(cls):
@@ -27,3 +61,53 @@ class ParallelTestSuite:
                 hook = klass.__dict__["process_setup"]
                 return getattr(hook, "__func__", hook)
         return _no_process_setup
+
+    def __iter__(self):
+        for group in self.subsuites:
+            yield from group
+
+    def countTestCases(self) -> int:
+        return sum(len(group) for group in self.subsuites)
+
+    def __call__(self, result):
+        return self.run(result)
+
+    def context(self):
+        try:
+            return multiprocessing.get_context(self.start_method)
+        except ValueError as exc:
+            raise RunnerError(f"--start-method: {exc}") from None
+
+    def tasks(self) -> tuple[list[Task], dict[int, list]]:
+        """One task per class, longest first; the parent keeps the tests to
+        replay events onto, the workers get pickled copies."""
+        order = longest_first(self.subsuites, self.durations, self.bins)
+        tasks, test_lists = [], {}
+        for task_id, index in enumerate(order):
+            tests = self.subsuites[index]
+            test_lists[task_id] = tests
+            try:
+                payload = pickle.dumps(tests)
+            except Exception as exc:
+                raise RunnerError(
+                    f"the tests of {type(tests[0]).__qualname__} cannot be sent "
+                    f"to a worker process ({exc}); run with --parallel 1"
+                ) from None
+            tasks.append(Task(task_id, payload))
+        return tasks, test_lists
+
+    def run(self, result):
+        if self.worker_plans is None:
+            raise RuntimeError("the runner must set worker_plans before running")
+        tasks, test_lists = self.tasks()
+        plans = [self.worker_plans(slot) for slot in range(1, self.processes + 1)]
+        supervisor = Supervisor(
+            self.context(),
+            plans,
+            tasks,
+            test_lists,
+            Replayer(result, test_lists),
+            timeout=self.timeout,
+        )
+        supervisor.run()
+        return result

@@ -1,0 +1,94 @@
+"""The clone adapter protocol, and the fallback for backends that cannot clone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django_parallel.errors import RunnerError
+
+
+@dataclass(frozen=True)
+class WorkerDatabase:
+    """How a worker reaches its copy of one alias's test database.
+
+    ``settings`` is merged into the worker connection's settings_dict;
+    ``load_from`` names a staging file to load into an in-memory database.
+    """
+
+    alias: str
+    settings: dict
+    load_from: str | None = None
+
+
+@dataclass
+class CloneAdapter:
+    """Makes per-worker clones of one test database and drops them again.
+
+    Subclasses implement ``_make`` and ``_drop`` for one backend. The adapter
+    remembers what it created, so ``destroy_clones`` never drops a database
+    or deletes a file this run did not make (with keepdb, it keeps them).
+    """
+
+    connection: object
+    keepdb: bool = False
+    interactive: bool = True
+    verbosity: int = 1
+    staging_dir: str | None = None
+    log: Callable[[str], None] = print
+    created: list[str] = field(default_factory=list)
+
+    can_clone = False
+
+    @property
+    def alias(self) -> str:
+        return self.connection.alias
+
+    @property
+    def test_name(self) -> str:
+        return self.connection.settings_dict["NAME"]
+
+    def clone_name(self, slot: int) -> str:
+        return f"{self.test_name}_{slot}"
+
+    def worker_database(self, slot: int) -> WorkerDatabase:
+        return WorkerDatabase(self.alias, {"NAME": self.clone_name(slot)})
+
+    def check_replaceable(self, name: str) -> None:
+        """An existing clone is replaced only with --keepdb (it is ours, from
+        an earlier run) or --noinput; otherwise it may not be ours to drop."""
+        if not (self.keepdb or not self.interactive):
+            raise RunnerError(
+                f"the clone test database {name!r} already exists, perhaps left "
+                "by an interrupted run; drop it, or pass --noinput to replace it"
+            )
+
+    def create_clones(self, slots: Iterable[int]) -> None:
+        raise RunnerError(
+            f"the {self.connection.vendor} backend of database {self.alias!r} "
+            "cannot clone test databases; run with --parallel 1"
+        )
+
+    def destroy_clones(self) -> None:
+        if self.keepdb:
+            return
+        errors = run_concurrently(self._drop, list(self.created))
+        self.created.clear()
+        if errors:
+            raise errors[0]
+
+
+def run_concurrently(function: Callable, items: list, limit: int = 8) -> list:
+    """Call ``function`` on every item in threads; return the exceptions."""
+    if len(items) <= 1:
+        errors = []
+        for item in items:
+            try:
+                function(item)
+            except Exception as exc:
+                errors.append(exc)
+        return errors
+    with ThreadPoolExecutor(max_workers=min(limit, len(items))) as pool:
+        futures = [pool.submit(function, item) for item in items]
+    return [f.exception() for f in futures if f.exception() is not None]

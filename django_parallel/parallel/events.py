@@ -1,0 +1,110 @@
+"""What workers tell the parent, one small picklable message per fact.
+
+Workers send tracebacks as formatted text, never as pickled exceptions, so an
+exception or a subtest parameter that cannot be pickled costs nothing but its
+object identity. The parent replays the events onto one ordinary unittest
+result (see ``replay.py``).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Outcome(enum.Enum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    ERROR = "error"
+    SKIP = "skip"
+    EXPECTED_FAILURE = "expected failure"
+    UNEXPECTED_SUCCESS = "unexpected success"
+
+
+@dataclass(frozen=True)
+class WorkerReady:
+    """The worker in ``slot`` has set itself up and waits for work."""
+
+    slot: int
+    pid: int
+
+
+@dataclass(frozen=True)
+class WorkerBroken:
+    """The worker could not set itself up; ``text`` is its traceback."""
+
+    slot: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TestStarted:
+    task: int
+    index: int
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One outcome of a test (a test may have two: a failure, then an error
+    in tearDown). ``text`` is the formatted traceback, with captured output
+    and SQL when those are on; ``reason`` is a skip's reason."""
+
+    task: int
+    index: int
+    outcome: Outcome
+    text: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SubTestOutcome:
+    """A failing or erroring subtest, described by its parameters' text."""
+
+    task: int
+    index: int
+    description: str
+    outcome: Outcome
+    text: str
+
+
+@dataclass(frozen=True)
+class TestStopped:
+    task: int
+    index: int
+    duration: float
+
+
+@dataclass(frozen=True)
+class ContextError:
+    """An error outside any test: setUpClass, setUpModule and their teardowns."""
+
+    task: int
+    description: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Output:
+    """A chunk of what a test printed, forwarded when output is not buffered."""
+
+    slot: int
+    stream: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TaskDone:
+    task: int
+
+
+class RemoteError(Exception):
+    """A failure that happened in a worker, carrying its formatted report.
+
+    The parent hands ``(RemoteError, RemoteError(text), None)`` to the result
+    as the exc_info of the failure; django-parallel's result classes print
+    ``text`` as it is.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text

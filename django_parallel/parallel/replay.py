@@ -1,0 +1,110 @@
+"""Replaying worker events onto the parent's one unittest result, so result
+classes, --durations and failfast work as in a serial run."""
+
+from __future__ import annotations
+
+import unittest
+from functools import singledispatchmethod
+from unittest.case import _SubTest, _subtest_msg_sentinel
+
+from django_parallel.parallel.events import (
+    ContextError,
+    Outcome,
+    RemoteError,
+    SubTestOutcome,
+    TaskDone,
+    TestOutcome,
+    TestStarted,
+    TestStopped,
+)
+
+
+class RemoteSubTest(_SubTest):
+    """A subtest known to the parent only by its description."""
+
+    def __init__(self, test_case, description: str) -> None:
+        super().__init__(test_case, _subtest_msg_sentinel, {})
+        self._description = description
+
+    def _subDescription(self) -> str:
+        return self._description
+
+
+def remote_error(text: str):
+    return (RemoteError, RemoteError(text), None)
+
+
+class Replayer:
+    """Applies events to ``result``, looking tests up in ``tasks``."""
+
+    def __init__(self, result: unittest.TestResult, tasks: dict[int, list]) -> None:
+        self.result = result
+        self.tasks = tasks
+        if hasattr(result, "timing_is_remote"):
+            result.timing_is_remote = True
+
+    def test(self, task: int, index: int):
+        return self.tasks[task][index]
+
+    @singledispatchmethod
+    def handle(self, event, slot: int) -> None:
+        raise TypeError(f"unexpected event {event!r}")
+
+    @handle.register
+    def _(self, event: TestStarted, slot: int) -> None:
+        if hasattr(self.result, "current_worker"):
+            self.result.current_worker = slot
+        self.result.startTest(self.test(event.task, event.index))
+
+    @handle.register
+    def _(self, event: TestStopped, slot: int) -> None:
+        test = self.test(event.task, event.index)
+        if hasattr(self.result, "addDuration"):
+            self.result.addDuration(test, event.duration)
+        self.result.stopTest(test)
+
+    @handle.register
+    def _(self, event: TestOutcome, slot: int) -> None:
+        test = self.test(event.task, event.index)
+        result = self.result
+        if event.outcome is Outcome.SUCCESS:
+            result.addSuccess(test)
+        elif event.outcome is Outcome.FAILURE:
+            result.addFailure(test, remote_error(event.text))
+        elif event.outcome is Outcome.ERROR:
+            result.addError(test, remote_error(event.text))
+        elif event.outcome is Outcome.SKIP:
+            result.addSkip(test, event.reason)
+        elif event.outcome is Outcome.EXPECTED_FAILURE:
+            result.addExpectedFailure(test, remote_error(event.text))
+        elif event.outcome is Outcome.UNEXPECTED_SUCCESS:
+            result.addUnexpectedSuccess(test)
+
+    @handle.register
+    def _(self, event: SubTestOutcome, slot: int) -> None:
+        test = self.test(event.task, event.index)
+        error = remote_error(event.text)
+        if event.outcome is Outcome.FAILURE:
+            # unittest tells failures from errors by the exception's class.
+            error = (test.failureException, RemoteFailure(event.text), None)
+        self.result.addSubTest(test, RemoteSubTest(test, event.description), error)
+
+    @handle.register
+    def _(self, event: ContextError, slot: int) -> None:
+        holder = unittest.suite._ErrorHolder(event.description)
+        self.result.addError(holder, remote_error(event.text))
+
+    @handle.register
+    def _(self, event: TaskDone, slot: int) -> None:
+        pass
+
+    def crashed(self, task: int, index: int, text: str) -> None:
+        """The worker died inside this test: report it as the test's error."""
+        test = self.test(task, index)
+        self.result.addError(test, remote_error(text))
+        self.result.stopTest(test)
+
+
+class RemoteFailure(RemoteError, AssertionError):
+    """A subtest failure from a worker (an AssertionError, so it counts as a
+    failure rather than an error)."""

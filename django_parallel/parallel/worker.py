@@ -1,0 +1,307 @@
+"""A worker process: sets itself up from a ``WorkerPlan``, then runs the test
+classes the parent sends, one event per fact (django/test/runner.py's
+``_init_worker`` and ``RemoteTestRunner``).
+
+Protocol on the worker's pipe: the parent sends ``Task`` objects and finally
+``None``; the worker sends ``WorkerReady`` (or ``WorkerBroken``) once, then
+for each task the events of its tests and ``TaskDone``.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import io
+import logging
+import os
+import pickle
+import signal
+import sqlite3
+import sys
+import time
+import traceback
+import unittest
+from dataclasses import dataclass
+
+from django_parallel.parallel.events import (
+    ContextError,
+    Outcome,
+    Output,
+    SubTestOutcome,
+    TaskDone,
+    TestOutcome,
+    TestStarted,
+    TestStopped,
+    WorkerBroken,
+    WorkerReady,
+)
+from django_parallel.parallel.plan import WorkerPlan
+
+
+@dataclass(frozen=True)
+class Task:
+    """One test class (or what is left of one) for one worker."""
+
+    id: int
+    tests: bytes  # the pickled list of test instances
+
+
+class ForwardingStream(io.TextIOBase):
+    """sys.stdout/sys.stderr of a worker: whole lines go to the parent."""
+
+    def __init__(self, send, slot: int, name: str) -> None:
+        self._send = send
+        self._slot = slot
+        self.name = name
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            complete, _, self._pending = self._pending.rpartition("\n")
+            self._send(Output(self._slot, self.name, complete + "\n"))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._send(Output(self._slot, self.name, self._pending))
+            self._pending = ""
+
+
+class EventResult(unittest.TestResult):
+    """Turns what happens to each test into events for the parent."""
+
+    def __init__(self, send, plan: WorkerPlan, stop_event) -> None:
+        super().__init__()
+        self._send = send
+        self.buffer = plan.buffer
+        self._timeout = plan.timeout
+        self._log_file = plan.log_file
+        self._stop_event = stop_event
+        self.task = -1
+        self.index_of: dict[int, int] = {}
+        self._started = 0.0
+        self._sql = _SQLCapture() if plan.debug_sql else None
+
+    def _index(self, test) -> int:
+        return self.index_of.get(id(test), -1)
+
+    def _text(self, err, test) -> str:
+        text = self._exc_info_to_string(err, test)
+        if self._sql is not None:
+            text += "\n" + (self._sql.value().rstrip() or "(no SQL was run)") + "\n"
+        return text
+
+    def startTest(self, test) -> None:
+        if self._stop_event.is_set():
+            self.stop()
+        super().startTest(test)
+        self._send(TestStarted(self.task, self._index(test)))
+        if self._sql is not None:
+            self._sql.start()
+        if self._timeout:
+            faulthandler.dump_traceback_later(
+                self._timeout, exit=True, file=sys.__stderr__
+            )
+        self._started = time.perf_counter()
+
+    def stopTest(self, test) -> None:
+        elapsed = time.perf_counter() - self._started
+        if self._timeout:
+            faulthandler.cancel_dump_traceback_later()
+        if self._sql is not None:
+            self._sql.stop()
+        super().stopTest(test)
+        self._send(TestStopped(self.task, self._index(test), elapsed))
+
+    def _outcome(self, test, outcome, err=None, reason=None) -> None:
+        if test.__class__.__name__ == "_ErrorHolder":
+            self._send(ContextError(self.task, test.description, self._text(err, test)))
+            return
+        text = None if err is None else self._text(err, test)
+        self._send(TestOutcome(self.task, self._index(test), outcome, text, reason))
+
+    def addSuccess(self, test) -> None:
+        super().addSuccess(test)
+        self._outcome(test, Outcome.SUCCESS)
+
+    def addError(self, test, err) -> None:
+        super().addError(test, err)
+        self._outcome(test, Outcome.ERROR, err)
+
+    def addFailure(self, test, err) -> None:
+        super().addFailure(test, err)
+        self._outcome(test, Outcome.FAILURE, err)
+
+    def addSkip(self, test, reason) -> None:
+        super().addSkip(test, reason)
+        self._outcome(test, Outcome.SKIP, reason=str(reason))
+
+    def addExpectedFailure(self, test, err) -> None:
+        super().addExpectedFailure(test, err)
+        self._outcome(test, Outcome.EXPECTED_FAILURE, err)
+
+    def addUnexpectedSuccess(self, test) -> None:
+        super().addUnexpectedSuccess(test)
+        self._outcome(test, Outcome.UNEXPECTED_SUCCESS)
+
+    def addSubTest(self, test, subtest, err) -> None:
+        super().addSubTest(test, subtest, err)
+        if err is None:
+            return
+        outcome = (
+            Outcome.FAILURE
+            if issubclass(err[0], test.failureException)
+            else Outcome.ERROR
+        )
+        self._send(
+            SubTestOutcome(
+                self.task,
+                self._index(test),
+                _safe_description(subtest),
+                outcome,
+                self._text(err, subtest),
+            )
+        )
+
+    def addDuration(self, test, elapsed) -> None:
+        """Durations are measured in startTest/stopTest on every Python."""
+
+
+class _SQLCapture:
+    """The SQL one test runs, for --debug-sql."""
+
+    def __init__(self) -> None:
+        self._stream = io.StringIO()
+        self._handler = logging.StreamHandler(self._stream)
+        self._logger = logging.getLogger("django.db.backends")
+        self._level = self._logger.level
+
+    def start(self) -> None:
+        self._stream.seek(0)
+        self._stream.truncate()
+        self._level = self._logger.level
+        self._logger.setLevel(logging.DEBUG)
+        self._logger.addHandler(self._handler)
+
+    def stop(self) -> None:
+        self._logger.removeHandler(self._handler)
+        self._logger.setLevel(self._level)
+
+    def value(self) -> str:
+        return self._stream.getvalue()
+
+
+def _safe_description(subtest) -> str:
+    try:
+        return subtest._subDescription()
+    except Exception as exc:  # a parameter whose repr() fails
+        return f"(subtest parameters could not be shown: {exc!r})"
+
+
+def _set_up(plan: WorkerPlan, send) -> None:
+    """Everything between a bare interpreter and a worker ready to run tests."""
+    sys.path[:] = plan.sys_path
+    os.chdir(plan.cwd)
+    if plan.settings_module is not None:
+        os.environ["DJANGO_SETTINGS_MODULE"] = plan.settings_module
+    if plan.process_setup is not None:
+        plan.process_setup(*plan.process_setup_args)
+
+    import django
+    from django.conf import settings
+
+    if plan.settings_module is None and not settings.configured:
+        settings.configure(**plan.settings_values)
+    else:
+        for name, value in plan.settings_values.items():
+            setattr(settings, name, value)
+    django.setup()
+
+    from django.db import connections
+    from django.test import utils as test_utils
+
+    from django_parallel.testcases import install_on_commit_capture
+
+    # Under fork the parent's test environment is already in place.
+    if not hasattr(test_utils._TestState, "saved_data"):
+        test_utils.setup_test_environment(debug=plan.debug_mode)
+        install_on_commit_capture()
+    for alias, database in plan.databases.items():
+        _connect(connections[alias], database)
+    for alias, primary in plan.mirrors.items():
+        connections[alias].creation.set_as_test_mirror(
+            connections[primary].settings_dict
+        )
+    for alias, contents in plan.serialized_contents.items():
+        connections[alias]._test_serialized_contents = contents
+    if plan.debug_sql:
+        for alias in connections:
+            connections[alias].force_debug_cursor = True
+    if os.environ.get("RUNNING_DJANGOS_TEST_SUITE") == "true":
+        for alias in plan.databases:
+            connections[alias].creation.mark_expected_failures_and_skips()
+
+
+def _connect(connection, database) -> None:
+    # A connection inherited through fork belongs to the parent: forget it
+    # without closing it (closing could end the parent's session).
+    connection.connection = None
+    connection.settings_dict.update(database.settings)
+    if database.load_from is None:
+        return
+    connection.ensure_connection()
+    source = sqlite3.connect(f"file:{database.load_from}?mode=ro", uri=True)
+    try:
+        source.backup(connection.connection)
+    finally:
+        source.close()
+
+
+def worker_main(plan: WorkerPlan, conn, stop_event) -> None:
+    """Entry point of a worker process."""
+    # Ctrl-C is the parent's to handle; it ends the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    log = open(plan.log_file, "a", buffering=1, encoding="utf-8", errors="replace")
+    os.dup2(log.fileno(), 2)
+    faulthandler.enable(file=log)
+
+    def send(event) -> None:
+        conn.send(event)
+
+    if not plan.buffer:
+        sys.stdout = ForwardingStream(send, plan.slot, "stdout")
+        sys.stderr = ForwardingStream(send, plan.slot, "stderr")
+    try:
+        _set_up(plan, send)
+    except BaseException:
+        send(WorkerBroken(plan.slot, traceback.format_exc()))
+        conn.close()
+        sys.exit(1)
+    send(WorkerReady(plan.slot, os.getpid()))
+    result = EventResult(send, plan, stop_event)
+    while True:
+        task = conn.recv()
+        if task is None:
+            break
+        _run_task(task, result, send)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        send(TaskDone(task.id))
+    conn.close()
+
+
+def _run_task(task: Task, result: EventResult, send) -> None:
+    result.task = task.id
+    try:
+        tests = pickle.loads(task.tests)
+    except Exception:
+        send(ContextError(task.id, "loading the tests", traceback.format_exc()))
+        return
+    result.index_of = {id(test): index for index, test in enumerate(tests)}
+    # Each task is a whole run for unittest: the class fixtures of the last
+    # task were torn down when it ended.
+    result._previousTestClass = None
+    unittest.TestSuite(tests).run(result)
