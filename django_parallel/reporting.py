@@ -39,11 +39,30 @@ class TestResult(unittest.TextTestResult):
         # shows which worker ran each test.
         self.timing_is_remote = False
         self.current_worker: int | None = None
+        self._worker_of: dict[int, int] = {}
+        # A live "done/total" line instead of dots, on a terminal at -v 1.
+        self.progress = False
+        self.total = 0
+        self._done = 0
+        self._run_started = time.perf_counter()
+
+    def enable_progress(self, total: int) -> None:
+        self.progress, self.dots, self.total = True, False, total
+
+    def _show_progress(self) -> None:
+        problems = len(self.failures) + len(self.errors) + len(self.unexpectedSuccesses)
+        elapsed = time.perf_counter() - self._run_started
+        self.stream.write(
+            f"\r{self._done}/{self.total} tests, {problems} failed, "
+            f"{elapsed:.0f}s elapsed"
+        )
+        self.stream.flush()
 
     def getDescription(self, test) -> str:
         description = super().getDescription(test)
-        if self.current_worker is not None:
-            description += f" [worker {self.current_worker}]"
+        worker = self._worker_of.get(id(getattr(test, "test_case", test)))
+        if worker is not None:
+            description += f" [worker {worker}]"
         return description
 
     def _exc_info_to_string(self, err, test) -> str:
@@ -57,10 +76,15 @@ class TestResult(unittest.TextTestResult):
 
     def startTest(self, test) -> None:
         self._started_at = time.perf_counter()
+        if self.current_worker is not None:
+            self._worker_of[id(test)] = self.current_worker
         super().startTest(test)
 
     def stopTest(self, test) -> None:
         super().stopTest(test)
+        self._done += 1
+        if self.progress:
+            self._show_progress()
         if (
             not _RECORDS_DURATIONS
             and not self.timing_is_remote
@@ -74,6 +98,8 @@ class TestResult(unittest.TextTestResult):
         self.class_durations[key] = self.class_durations.get(key, 0.0) + elapsed
 
     def printErrors(self) -> None:
+        if self.progress:
+            self.stream.writeln("")
         super().printErrors()
         if self.durations is not None:
             self.print_durations()
@@ -198,12 +224,26 @@ class TextTestRunner(unittest.TextTestRunner):
         super().__init__(*args, **kwargs)
         self.slowest = durations
 
+    def run(self, test):
+        self._total = test.countTestCases()
+        return super().run(test)
+
     def _makeResult(self):
         # Kept so that an interrupted run can still print its summary.
         self.result = result = super()._makeResult()
         if isinstance(result, TestResult):
             result.durations = self.slowest
+            if self.verbosity == 1 and _is_terminal(self.stream):
+                result.enable_progress(getattr(self, "_total", 0))
         return result
+
+
+def _is_terminal(stream) -> bool:
+    target = getattr(stream, "stream", stream)
+    try:
+        return target.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 @dataclass(frozen=True)

@@ -429,6 +429,7 @@ class Runner:
                 process_setup_args=tuple(suite_class.process_setup_args),
                 debug_mode=self.debug_mode,
                 buffer=self.buffer,
+                failfast=self.failfast,
                 debug_sql=self.debug_sql,
                 verbosity=self.verbosity,
                 timeout=self.timeout,

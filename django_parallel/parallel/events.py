@@ -39,8 +39,12 @@ class WorkerBroken:
 
 @dataclass(frozen=True)
 class TestStarted:
+    """``log_offset`` is the size of the worker's stderr log when the test
+    started: what a crash leaves in the log is read from there."""
+
     task: int
     index: int
+    log_offset: int = 0
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class WorkerPlan:
     process_setup_args: tuple
     debug_mode: bool
     buffer: bool
+    failfast: bool
     debug_sql: bool
     verbosity: int
     timeout: float | None

@@ -98,8 +98,10 @@ class Replayer:
     def _(self, event: TaskDone, slot: int) -> None:
         pass
 
-    def crashed(self, task: int, index: int, text: str) -> None:
+    def crashed(self, task: int, index: int, text: str, slot: int) -> None:
         """The worker died inside this test: report it as the test's error."""
+        if hasattr(self.result, "current_worker"):
+            self.result.current_worker = slot
         test = self.test(task, index)
         self.result.addError(test, remote_error(text))
         self.result.stopTest(test)

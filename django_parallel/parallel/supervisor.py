@@ -10,7 +10,6 @@ the run.
 
 from __future__ import annotations
 
-import os
 import pickle
 import signal
 import sys
@@ -168,6 +167,10 @@ class Supervisor:
 
     def _on_event(self, slot: Slot, event) -> None:
         if isinstance(event, Output):
+            if getattr(self.replayer.result, "progress", False):
+                # Clear the live progress line; the next update redraws it.
+                sys.stderr.write("\r\x1b[K")
+                sys.stderr.flush()
             stream = sys.stdout if event.stream == "stdout" else sys.stderr
             for line in event.text.splitlines(keepends=True):
                 stream.write(f"[worker {event.slot}] {line}")
@@ -188,7 +191,7 @@ class Supervisor:
         if isinstance(event, TestStarted):
             slot.running = event.index
             slot.test_started_at = time.monotonic()
-            slot.log_offset = _log_size(slot.plan.log_file)
+            slot.log_offset = event.log_offset
         self.replayer.handle(event, slot.number)
         if isinstance(event, TestStopped):
             slot.done_in_task.add(event.index)
@@ -233,7 +236,7 @@ class Supervisor:
         if task is None:
             return
         if slot.running is not None:
-            self.replayer.crashed(task.id, slot.running, message + "\n")
+            self.replayer.crashed(task.id, slot.running, message + "\n", slot.number)
             slot.done_in_task.add(slot.running)
         remaining = [
             test
@@ -289,10 +292,3 @@ class Supervisor:
                 slot.process.join()
             slot.conn.close()
             slot.process = None
-
-
-def _log_size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0

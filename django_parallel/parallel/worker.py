@@ -77,6 +77,9 @@ class EventResult(unittest.TestResult):
         super().__init__()
         self._send = send
         self.buffer = plan.buffer
+        # unittest stops this worker at its first failure; stop() below
+        # tells the other workers at once, without waiting for the parent.
+        self.failfast = plan.failfast
         self._timeout = plan.timeout
         self._log_file = plan.log_file
         self._stop_event = stop_event
@@ -84,6 +87,11 @@ class EventResult(unittest.TestResult):
         self.index_of: dict[int, int] = {}
         self._started = 0.0
         self._sql = _SQLCapture() if plan.debug_sql else None
+
+    def stop(self) -> None:
+        super().stop()
+        if self.failfast:
+            self._stop_event.set()
 
     def _index(self, test) -> int:
         return self.index_of.get(id(test), -1)
@@ -98,7 +106,7 @@ class EventResult(unittest.TestResult):
         if self._stop_event.is_set():
             self.stop()
         super().startTest(test)
-        self._send(TestStarted(self.task, self._index(test)))
+        self._send(TestStarted(self.task, self._index(test), _stderr_size()))
         if self._sql is not None:
             self._sql.start()
         if self._timeout:
@@ -117,6 +125,9 @@ class EventResult(unittest.TestResult):
         self._send(TestStopped(self.task, self._index(test), elapsed))
 
     def _outcome(self, test, outcome, err=None, reason=None) -> None:
+        # unittest would print a failing test's captured output to the
+        # worker's own stdout; the report sent to the parent already has it.
+        self._mirrorOutput = False
         if test.__class__.__name__ == "_ErrorHolder":
             self._send(ContextError(self.task, test.description, self._text(err, test)))
             return
@@ -151,6 +162,7 @@ class EventResult(unittest.TestResult):
         super().addSubTest(test, subtest, err)
         if err is None:
             return
+        self._mirrorOutput = False
         outcome = (
             Outcome.FAILURE
             if issubclass(err[0], test.failureException)
@@ -192,6 +204,13 @@ class _SQLCapture:
 
     def value(self) -> str:
         return self._stream.getvalue()
+
+
+def _stderr_size() -> int:
+    try:
+        return os.fstat(2).st_size
+    except OSError:
+        return 0
 
 
 def _safe_description(subtest) -> str:

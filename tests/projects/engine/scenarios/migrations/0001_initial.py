@@ -1,0 +1,21 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Note",
+            fields=[
+                ("id", models.AutoField(primary_key=True, serialize=False)),
+                ("text", models.CharField(max_length=100)),
+            ],
+        ),
+        migrations.RunPython(
+            lambda apps, editor: apps.get_model("scenarios", "Note")
+            .objects.using(editor.connection.alias)
+            .create(text="from migration"),
+            migrations.RunPython.noop,
+        ),
+    ]
