@@ -76,14 +76,26 @@ class ParallelRequest:
         return "auto"
 
     def resolve(self) -> int:
-        """The number of processes this request means on this machine."""
+        """The number of processes this request means on this machine.
+
+        A fixed count is used as given. For ``auto``, ``auto-K`` and
+        ``auto/K`` the base is ``DJANGO_TEST_PROCESSES`` when it is set, and
+        otherwise the usable CPUs (affinity and container quota respected).
+        The environment variable alone never turns parallel runs on.
+        """
         if self.processes is not None:
             return self.processes
-        env = os.environ.get("DJANGO_TEST_PROCESSES")
+        env = os.environ.get("DJANGO_TEST_PROCESSES", "").strip()
         if env:
-            return parse_parallel(env, source="DJANGO_TEST_PROCESSES").resolve()
-        cpus = usable_cpu_count()
-        return max(1, (cpus - self.reserve) // self.divisor)
+            if not env.isdigit() or int(env) < 1:
+                raise RunnerError(
+                    "DJANGO_TEST_PROCESSES must be a whole number of processes "
+                    f"(1 or more); got {env!r}"
+                )
+            base = int(env)
+        else:
+            base = usable_cpu_count()
+        return max(1, (base - self.reserve) // self.divisor)
 
 
 AUTO = ParallelRequest()

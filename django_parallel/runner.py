@@ -361,6 +361,10 @@ class Runner:
                     result = getattr(
                         getattr(self, "_text_runner", None), "result", None
                     )
+                # A first Ctrl-C ends the run cleanly, through unittest.
+                interrupted = interrupted or getattr(
+                    unittest.signals._interrupt_handler, "called", False
+                )
             finally:
                 if result is not None:
                     self.report_summary(result, time.perf_counter() - started)

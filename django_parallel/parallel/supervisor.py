@@ -34,6 +34,9 @@ from django_parallel.parallel.worker import Task, worker_main
 # How long past --timeout the parent waits for a worker's own stack dump
 # before it kills the worker itself.
 HANG_GRACE = 15.0
+# How long workers get to finish their current test once the run is stopped
+# (--failfast, or a first Ctrl-C) before they are ended.
+STOP_GRACE = 5.0
 
 
 class WorkerStartError(RunnerError):
@@ -99,6 +102,7 @@ class Supervisor:
         self.timeout = timeout
         self.stop_event = context.Event()
         self.next_task_id = max(test_lists, default=0) + 1
+        self.stopping_since: float | None = None
 
     # Processes.
 
@@ -136,9 +140,15 @@ class Supervisor:
             self._start(slot)
         try:
             while any(s.process is not None for s in self.slots):
-                if self.replayer.result.shouldStop and not self.stop_event.is_set():
+                if self.replayer.result.shouldStop and self.stopping_since is None:
                     self.stop_event.set()
                     self.queue.clear()
+                    self.stopping_since = time.monotonic()
+                if (
+                    self.stopping_since is not None
+                    and time.monotonic() - self.stopping_since > STOP_GRACE
+                ):
+                    break
                 waitables = {}
                 for slot in self.slots:
                     if slot.process is not None:

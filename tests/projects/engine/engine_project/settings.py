@@ -45,3 +45,11 @@ else:
     }
     if os.environ.get("DP_SQLITE_TEST_FILE"):
         DATABASES["default"]["TEST"] = {"NAME": os.environ["DP_SQLITE_TEST_FILE"]}
+
+if os.environ.get("DP_BREAK_WORKERS"):
+    import multiprocessing
+
+    # Importable in the parent, broken in every worker process: the kind of
+    # settings that work in one process and not in a fresh one.
+    if multiprocessing.parent_process() is not None:
+        raise ImportError("this settings module refuses to load in a worker")
