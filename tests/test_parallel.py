@@ -1,0 +1,331 @@
+"""Parallel runs (--parallel): the same results as a serial run under every
+start method and on every backend, and nothing left behind."""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from support import ProjectTestCase, backend_variants
+
+START_METHODS = ("spawn", "forkserver", "fork")
+
+# The counts of `manage.py test shop ordering_app outcomes` in the sample
+# project, serial or parallel.
+SAMPLE_COUNTS = dict(
+    passed=30,
+    failed=2,
+    errors=2,
+    skipped=1,
+    expected_failures=1,
+    unexpected_successes=1,
+)
+
+
+def processes_in(directory: Path) -> list[str]:
+    """Command lines of live processes whose working directory is inside
+    ``directory`` (workers chdir into the project)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if cwd == str(directory) or cwd.startswith(f"{directory}{os.sep}"):
+            found.append(cmdline.decode(errors="replace"))
+    return found
+
+
+class ParallelTestCase(ProjectTestCase):
+    """Runs with a private TMPDIR, so leftover temporary files show."""
+
+    project = "engine"
+    extra_env: dict = {}
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.workdir / "tmp"
+        self.tmp.mkdir()
+        self.initial_files = self.project_files()
+
+    def run_parallel(self, *args, workers=2, start_method="spawn", env=None, **kw):
+        environ = {"TMPDIR": str(self.tmp), **self.extra_env, **(env or {})}
+        return self.run_tests(
+            *args,
+            "--parallel",
+            str(workers),
+            "--start-method",
+            start_method,
+            env=environ,
+            **kw,
+        )
+
+    def assertNothingLeft(self):
+        super().assertNothingLeft()
+        self.assertEqual(sorted(os.listdir(self.tmp)), [], "temporary files left")
+        deadline = time.monotonic() + 5
+        while processes_in(self.workdir) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(processes_in(self.workdir), [], "processes left")
+
+
+class SameResultsTests(ParallelTestCase):
+    """Every outcome of the sample project, with multi-db, mirror,
+    serialized_rollback and on_commit tests, counts as in a serial run."""
+
+    project = "sample"
+    labels = ("shop", "ordering_app", "outcomes")
+
+    def check(self, start_method):
+        run = self.run_parallel(*self.labels, start_method=start_method)
+        self.assertExit(run, 1)
+        self.assertCounts(run, **SAMPLE_COUNTS)
+        self.assertIn("Cloning test database for alias 'default' 2 times", run.stderr)
+        self.assertNothingLeft()
+
+    def test_spawn(self):
+        self.check("spawn")
+
+    def test_forkserver(self):
+        self.check("forkserver")
+
+    def test_fork(self):
+        self.check("fork")
+
+    def test_serial_counts_are_the_same(self):
+        run = self.run_tests(*self.labels, env=self.extra_env)
+        self.assertCounts(run, **SAMPLE_COUNTS)
+
+
+class SameResultsFileSQLiteTests(SameResultsTests):
+    """A file-based SQLite test database: clones are files beside it."""
+
+    def setUp(self):
+        super().setUp()
+        self.extra_env = {"DP_SQLITE_TEST_FILE": str(self.db_dir / "test_file.sqlite3")}
+
+
+class CrashTests(ParallelTestCase):
+    """A worker that dies is reported on its test; the rest of the suite,
+    its own class included, still runs."""
+
+    def check(self, how, start_method, expected):
+        run = self.run_parallel(
+            "scenarios.test_crash",
+            "scenarios.test_normal",
+            start_method=start_method,
+            env={"DP_CRASH": how},
+        )
+        self.assertExit(run, 1)
+        self.assertCounts(run, passed=10, errors=1)
+        self.assertRegex(run.stderr, r"ERROR: test_2_dies \(scenarios\.test_crash")
+        self.assertIn(f"({expected}) while running this test", run.stderr)
+        self.assertNothingLeft()
+        return run
+
+    def test_os_exit_spawn(self):
+        self.check("exit", "spawn", "exit code 3")
+
+    def test_sigkill_spawn(self):
+        self.check("kill", "spawn", "killed by SIGKILL")
+
+    def test_segfault_spawn(self):
+        run = self.check("segfault", "spawn", "killed by SIGSEGV")
+        # faulthandler's report, from the worker's stderr, names the line.
+        self.assertIn("Fatal Python error: Segmentation fault", run.stderr)
+        self.assertIn("test_crash.py", run.stderr)
+
+    def test_os_exit_forkserver(self):
+        self.check("exit", "forkserver", "exit code 3")
+
+    def test_sigkill_fork(self):
+        self.check("kill", "fork", "killed by SIGKILL")
+
+
+class TimeoutTests(ParallelTestCase):
+    """--timeout ends a hung test with its stack, and the worker is replaced."""
+
+    def check(self, start_method):
+        run = self.run_parallel(
+            "scenarios.test_hang",
+            "scenarios.test_normal",
+            "--timeout",
+            "2",
+            start_method=start_method,
+        )
+        self.assertExit(run, 1)
+        self.assertCounts(run, passed=9, errors=1)
+        self.assertRegex(run.stderr, r"ERROR: test_hangs \(scenarios\.test_hang")
+        self.assertIn("timed out after 2s (--timeout)", run.stderr)
+        self.assertRegex(run.stderr, r'test_hang\.py", line \d+ in test_hangs')
+        self.assertNothingLeft()
+
+    def test_spawn(self):
+        self.check("spawn")
+
+    def test_fork(self):
+        self.check("fork")
+
+
+class UnpicklableTests(ParallelTestCase):
+    """What cannot be pickled is reported as text and the run goes on."""
+
+    def test_exception_and_subtest_parameter(self):
+        run = self.run_parallel("scenarios.test_unpicklable", "scenarios.test_normal")
+        self.assertExit(run, 1)
+        self.assertCounts(run, passed=9, failed=1, errors=1)
+        self.assertIn("LockedError: an error holding a lock", run.stderr)
+        self.assertIn("(lock=<unlocked _thread.lock object", run.stderr)
+        self.assertIn("AssertionError: subtest with a lock parameter", run.stderr)
+        self.assertNothingLeft()
+
+
+class OutputTests(ParallelTestCase):
+    def test_buffer_puts_output_in_the_failure_report(self):
+        run = self.run_parallel("scenarios.test_output", "scenarios.test_normal", "-b")
+        self.assertCounts(run, passed=9, failed=1)
+        report = run.stderr.split("FAIL: test_prints_and_fails", 1)[1]
+        self.assertIn("AssertionError: fails after printing", report)
+        self.assertRegex(report, r"Stdout:\nFAILING-STDOUT")
+        self.assertNotIn("PASSING-STDOUT", run.output)
+        self.assertNotIn("PASSING-STDERR", run.output)
+        # Printed once, in the report: not also by the worker on its own.
+        self.assertEqual(run.output.count("FAILING-STDOUT"), 1)
+        self.assertNothingLeft()
+
+    def test_output_is_forwarded_tagged_with_the_worker(self):
+        run = self.run_parallel("scenarios.test_output", "scenarios.test_normal")
+        self.assertRegex(run.stdout, r"\[worker [12]\] PASSING-STDOUT")
+        self.assertRegex(run.stderr, r"\[worker [12]\] PASSING-STDERR")
+
+    def test_verbose_run_names_the_worker_of_each_test(self):
+        run = self.run_parallel("scenarios.test_normal", "-v", "2")
+        self.assertRegex(run.stderr, r"test_read .*\[worker [12]\] \.\.\. ok")
+
+    def test_progress_line_on_a_terminal(self):
+        # `script` gives the run a pseudo-terminal.
+        command = (
+            f"{sys.executable} manage.py test scenarios.test_normal "
+            "--parallel 2 --start-method spawn"
+        )
+        run = self.run_command(["script", "-qec", command, "/dev/null"])
+        self.assertExit(run, 0)
+        self.assertIn("\r8/8 tests, 0 failed", run.stdout)
+
+
+class FailfastTests(ParallelTestCase):
+    def test_every_worker_stops_at_the_first_failure(self):
+        run = self.run_parallel("scenarios.test_failfast", "--failfast")
+        self.assertExit(run, 1)
+        summary = run.summary
+        self.assertEqual(summary["failed"], 1)
+        # 42 tests in all; the other worker stops within one test.
+        self.assertLess(summary["passed"], 12)
+        self.assertNothingLeft()
+
+
+class BrokenWorkerTests(ParallelTestCase):
+    """A worker that cannot set itself up stops the run: no hang, no retry
+    loop, nothing left."""
+
+    def check(self, start_method):
+        run = self.run_parallel(
+            "scenarios.test_normal",
+            start_method=start_method,
+            env={"DP_BREAK_WORKERS": "1"},
+            timeout=120,
+        )
+        self.assertExit(run, 2)
+        self.assertIn("ImportError: this settings module refuses to load", run.stderr)
+        errors = [
+            line
+            for line in run.stderr.splitlines()
+            if "django-parallel: error:" in line
+        ]
+        self.assertEqual(len(errors), 1, run.describe())
+        self.assertIn("could not set itself up", errors[0])
+        self.assertNothingLeft()
+
+    def test_spawn(self):
+        self.check("spawn")
+
+    def test_forkserver(self):
+        self.check("forkserver")
+
+
+class WorkerCountTests(ParallelTestCase):
+    def test_processes_are_capped_at_the_number_of_classes(self):
+        run = self.run_parallel("scenarios.test_normal", workers=8)
+        self.assertCounts(run, passed=8)
+        self.assertIn("Cloning test database for alias 'default' 4 times", run.stderr)
+
+    def test_one_class_runs_serially(self):
+        run = self.run_parallel("scenarios.test_normal.FillerA", workers=4)
+        self.assertCounts(run, passed=2)
+        self.assertNotIn("Cloning", run.stderr)
+
+    def test_environment_variable_sets_the_auto_base(self):
+        run = self.run_parallel(
+            "scenarios.test_normal",
+            workers="auto-1",
+            env={"DJANGO_TEST_PROCESSES": "4"},
+        )
+        self.assertCounts(run, passed=8)
+        self.assertIn("Cloning test database for alias 'default' 3 times", run.stderr)
+
+    def test_bad_environment_variable_is_one_error_line(self):
+        run = self.run_parallel(
+            "scenarios.test_normal",
+            workers="auto/2",
+            env={"DJANGO_TEST_PROCESSES": "lots"},
+        )
+        self.assertOneLineError(run, "DJANGO_TEST_PROCESSES must be a whole number")
+        self.assertNothingLeft()
+
+
+class DurationsRecordTests(ParallelTestCase):
+    def test_each_run_records_per_class_durations(self):
+        self.run_parallel("scenarios.test_normal")
+        record = self.project_dir / ".django_parallel" / "durations.json"
+        self.assertTrue(record.exists())
+        text = record.read_text()
+        for name in "ABCD":
+            self.assertIn(f'"scenarios.test_normal.Filler{name}"', text)
+
+
+class ConfiguredSettingsTests(ParallelTestCase):
+    """A settings.configure() project whose script changes a setting at run
+    time: workers get the configured and the changed settings."""
+
+    project = "configured"
+
+    def run_script(self, *options, env=None):
+        environ = {"TMPDIR": str(self.tmp), **(env or {})}
+        return self.run_command(
+            [sys.executable, "runtests.py", "parallel=2", *options], env=environ
+        )
+
+    def test_spawn(self):
+        run = self.run_script("start_method=spawn")
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=2)
+        self.assertIn("Cloning", run.stderr)
+        self.assertNothingLeft()
+
+    def test_forkserver(self):
+        run = self.run_script("start_method=forkserver")
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=2)
+
+    def test_unpicklable_setting_is_named(self):
+        run = self.run_script("start_method=spawn", env={"DP_UNPICKLABLE_SETTING": "1"})
+        self.assertOneLineError(run, "setting CHANGED_AT_RUN_TIME cannot be handed")
+        self.assertNothingLeft()
+
+
+globals().update(backend_variants(SameResultsTests))
+globals().update(backend_variants(CrashTests))
+globals().update(backend_variants(TimeoutTests))
