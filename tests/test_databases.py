@@ -1,0 +1,158 @@
+"""Which test databases a run creates, and how a failed set-up cleans up."""
+
+import json
+import re
+
+from support import ProjectTestCase, backend_variants
+
+CREATING = "Creating test database for alias"
+
+
+class AliasSelectionTests(ProjectTestCase):
+    """Only the aliases the selected tests use get a test database."""
+
+    def assertProbe(self, run, probe, alias, test_db):
+        self.assertIn(
+            f"PROBE {probe} {alias}: test_db={test_db}", run.stdout, run.describe()
+        )
+
+    def probed_name(self, run, probe, alias):
+        found = re.search(rf"PROBE {probe} {alias} name: (\S+)", run.stdout)
+        self.assertIsNotNone(found, run.describe())
+        return found.group(1)
+
+    def test_simple_tests_only_create_no_database(self):
+        run = self.run_tests("shop.tests.test_simple", "probes.tests.ConnectionsProbe")
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=3)
+        self.assertNotIn(CREATING, run.output)
+        for alias in ("default", "other", "replica"):
+            self.assertProbe(run, "connections", alias, "no")
+        self.assertIn("PROBE connections DEBUG=False", run.stdout)
+        self.assertNothingLeft()
+
+    def test_default_only_label_creates_only_default(self):
+        run = self.run_tests("shop.tests.test_models", "probes.tests.ConnectionsProbe")
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=7)
+        self.assertIn(f"{CREATING} 'default'", run.output)
+        self.assertNotIn(f"{CREATING} 'other'", run.output)
+        self.assertNotIn(f"{CREATING} 'replica'", run.output)
+        self.assertProbe(run, "connections", "default", "yes")
+        self.assertProbe(run, "connections", "other", "no")
+        self.assertNothingLeft()
+
+    def test_multidb_label_creates_default_and_other_and_mirrors_replica(self):
+        run = self.run_tests("shop.tests.test_multidb", "probes.tests.ConnectionsProbe")
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=3)
+        self.assertIn(f"{CREATING} 'default'", run.output)
+        self.assertIn(f"{CREATING} 'other'", run.output)
+        self.assertNotIn(f"{CREATING} 'replica'", run.output)
+        for alias in ("default", "other", "replica"):
+            self.assertProbe(run, "connections", alias, "yes")
+        self.assertEqual(
+            self.probed_name(run, "connections", "replica"),
+            self.probed_name(run, "connections", "default"),
+        )
+        self.assertNotEqual(
+            self.probed_name(run, "connections", "other"),
+            self.probed_name(run, "connections", "default"),
+        )
+        self.assertNothingLeft()
+
+    def test_verbose_run_names_the_skipped_aliases(self):
+        run = self.run_tests("shop.tests.test_models", "-v", "2")
+        self.assertExit(run, 0)
+        self.assertIn(
+            "Skipping setup of unused database(s): other, replica.", run.output
+        )
+        self.assertNothingLeft()
+
+    def test_simple_tests_skip_every_alias_at_verbosity_2(self):
+        run = self.run_tests("shop.tests.test_simple", "-v", "2")
+        self.assertExit(run, 0)
+        self.assertIn(
+            "Skipping setup of unused database(s): default, other, replica.",
+            run.output,
+        )
+        self.assertNothingLeft()
+
+
+class ServerDownTests(ProjectTestCase):
+    """A database server that does not answer ends the run with one line."""
+
+    def server_settings(self, alias_overrides):
+        """DATABASES as the sample settings build them, with some aliases changed."""
+        port = "5432" if self.backend == "postgresql" else "3306"
+        engine = (
+            "django.db.backends.postgresql"
+            if self.backend == "postgresql"
+            else "django.db.backends.mysql"
+        )
+        user = "postgres" if self.backend == "postgresql" else "root"
+
+        def database(suffix=""):
+            return {
+                "ENGINE": engine,
+                "NAME": self.db_name + suffix,
+                "USER": user,
+                "HOST": "127.0.0.1",
+                "PORT": port,
+            }
+
+        databases = {
+            "default": database(),
+            "other": database("_other"),
+            "replica": {**database(), "TEST": {"MIRROR": "default"}},
+        }
+        for alias, overrides in alias_overrides.items():
+            databases[alias].update(overrides)
+        return {"DP_SETTINGS_JSON": json.dumps({"DATABASES": databases})}
+
+    def test_closed_port_for_default(self):
+        port_variable = (
+            "DP_PG_PORT" if self.backend == "postgresql" else "DP_MYSQL_PORT"
+        )
+        run = self.run_tests("shop.tests.test_models", env={port_variable: "1"})
+        self.assertOneLineError(
+            run,
+            "django-parallel: error: cannot connect to the database server "
+            "for alias 'default'",
+        )
+        self.assertNotIn(CREATING, run.output)
+        self.assertNothingLeft()
+
+    def test_closed_port_for_a_later_alias(self):
+        run = self.run_tests(
+            "shop.tests.test_multidb",
+            env=self.server_settings({"other": {"PORT": "1"}}),
+        )
+        self.assertOneLineError(
+            run,
+            "django-parallel: error: cannot connect to the database server "
+            "for alias 'other'",
+        )
+        self.assertNothingLeft()
+
+    def test_failed_creation_of_a_later_alias_drops_the_earlier_one(self):
+        # The server answers, so the default test database is created; then
+        # creating the one for "other" fails.
+        if self.backend == "postgresql":
+            broken = {"TEST": {"TEMPLATE": "dp_no_such_template"}}
+        else:
+            broken = {"TEST": {"CHARSET": "dp_no_such_charset"}}
+        run = self.run_tests(
+            "shop.tests.test_multidb", env=self.server_settings({"other": broken})
+        )
+        self.assertNotEqual(run.returncode, 0, run.describe())
+        self.assertIn(f"{CREATING} 'default'", run.output)
+        self.assertIn("Got an error creating the test database", run.output)
+        self.assertIsNone(run.summary, run.describe())
+        self.assertNothingLeft()
+
+
+globals().update(backend_variants(AliasSelectionTests))
+# Only the server variants: SQLite has no server to be down.
+globals().update(backend_variants(ServerDownTests))
+del ServerDownTests
