@@ -170,7 +170,6 @@ def setup_databases(
                 adapter = adapter_for(
                     primary,
                     keepdb=keepdb,
-                    interactive=interactive,
                     verbosity=verbosity,
                     staging_dir=workspace,
                 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import sys
 import unittest
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -95,7 +96,12 @@ class TestDiscovery:
             )
         _check_dotted_label(label)
         with self._patterns():
-            suite = self.loader.loadTestsFromName(label)
+            try:
+                suite = self.loader.loadTestsFromName(label)
+            except Exception:
+                suite, _ = unittest.loader._make_failed_import_test(
+                    label, self.loader.suiteClass
+                )
         if suite.countTestCases() == 0 and _is_package(label):
             # A package label means "discover everything below it".
             return self._discover(label, None)
@@ -107,6 +113,16 @@ class TestDiscovery:
             kwargs["pattern"] = self.pattern
         if self.top_level is not None:
             kwargs["top_level_dir"] = self.top_level
+            if (
+                path is not None
+                and path != os.path.abspath(self.top_level)
+                and not os.path.isfile(os.path.join(path, "__init__.py"))
+            ):
+                raise RunnerError(
+                    f"test label {label!r} is a directory without __init__.py, so "
+                    f"it cannot be imported below the top-level directory "
+                    f"{self.top_level!r}; drop -t or make it a package"
+                )
         elif path is not None:
             kwargs["top_level_dir"] = find_top_level(path)
         with self._patterns():
@@ -130,7 +146,15 @@ class TestDiscovery:
                 f"test label {label!r} is outside the top-level directory {top!r}; "
                 "pass -t/--top-level-directory with a directory that contains it"
             )
-        return self.load_label(relative.replace(os.sep, "."))
+        if top not in sys.path:
+            sys.path.insert(0, top)
+        try:
+            return self.load_label(relative.replace(os.sep, "."))
+        except RunnerError:
+            raise RunnerError(
+                f"test label {label!r} is a file that cannot be imported as "
+                f"{relative.replace(os.sep, '.')!r} from {top!r}"
+            ) from None
 
 
 def _is_package(label: str) -> bool:

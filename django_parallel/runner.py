@@ -367,6 +367,9 @@ class Runner:
                 )
             finally:
                 if result is not None:
+                    if interrupted:
+                        # unittest's dots may have stopped mid-line.
+                        print(file=sys.stderr)
                     self.report_summary(result, time.perf_counter() - started)
                     self._record_durations(result)
                 with self.time_keeper.timed("Total database teardown"):

@@ -2,11 +2,13 @@
 start method and on every backend, and nothing left behind."""
 
 import os
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-from support import ProjectTestCase, backend_variants
+from support import ProjectTestCase, Run, backend_variants, server_databases
 
 START_METHODS = ("spawn", "forkserver", "fork")
 
@@ -329,3 +331,142 @@ class ConfiguredSettingsTests(ParallelTestCase):
 globals().update(backend_variants(SameResultsTests))
 globals().update(backend_variants(CrashTests))
 globals().update(backend_variants(TimeoutTests))
+
+
+def run_sql(backend: str, database: str, sql: str) -> str:
+    """Run SQL on a server database, or in an SQLite file, with the real
+    client; return its output."""
+    if backend == "postgresql":
+        command = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database]
+        command += ["-Atc", sql]
+    elif backend == "mysql":
+        command = [
+            "mariadb",
+            "-h",
+            "127.0.0.1",
+            "-u",
+            "root",
+            "-N",
+            database,
+            "-e",
+            sql,
+        ]
+    else:
+        import sqlite3
+
+        with sqlite3.connect(database) as connection:
+            rows = connection.execute(sql).fetchall()
+        return "\n".join("|".join(map(str, row)) for row in rows)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        raise AssertionError(f"{command}: {done.stderr}")
+    return done.stdout
+
+
+class KeepDBClonesTests(ParallelTestCase):
+    """--keepdb keeps clones, rebuilds them each run, and a clone that this
+    run did not make is never dropped without it."""
+
+    def setUp(self):
+        super().setUp()
+        if self.backend == "sqlite":
+            self.extra_env = {
+                "DP_SQLITE_TEST_FILE": str(self.db_dir / "test_db.sqlite3")
+            }
+
+    def clone(self, slot: int) -> str:
+        if self.backend == "sqlite":
+            return str(self.db_dir / f"test_db_{slot}.sqlite3")
+        return f"test_{self.db_name}_{slot}"
+
+    def tables(self, database: str) -> str:
+        if self.backend == "sqlite":
+            sql = "select name from sqlite_master where type = 'table'"
+        elif self.backend == "postgresql":
+            sql = "select tablename from pg_tables where schemaname = 'public'"
+        else:
+            sql = "show tables"
+        return run_sql(self.backend, database, sql)
+
+    def test_stale_clone_is_rebuilt(self):
+        first = self.run_parallel("scenarios.test_normal", "--keepdb")
+        self.assertCounts(first, passed=8)
+        run_sql(self.backend, self.clone(1), "create table stale_marker (id integer)")
+        self.assertIn("stale_marker", self.tables(self.clone(1)))
+        second = self.run_parallel("scenarios.test_normal", "--keepdb")
+        self.assertCounts(second, passed=8)
+        self.assertNotIn("stale_marker", self.tables(self.clone(1)))
+        self.assertIn("scenarios_note", self.tables(self.clone(2)))
+
+    def test_clone_this_run_did_not_make_is_left_alone(self):
+        if self.backend == "sqlite":
+            Path(self.clone(1)).write_bytes(b"")
+        else:
+            statement = f'create database "{self.clone(1)}"'
+            if self.backend == "mysql":
+                statement = statement.replace('"', "`")
+            admin = "postgres" if self.backend == "postgresql" else "mysql"
+            run_sql(self.backend, admin, statement)
+        run = self.run_parallel("scenarios.test_normal", "--noinput")
+        self.assertOneLineError(run, "already exists")
+        if self.backend == "sqlite":
+            self.assertTrue(Path(self.clone(1)).exists())
+        else:
+            self.assertEqual(
+                server_databases(self.backend, f"test_{self.db_name}"), [self.clone(1)]
+            )
+
+
+class InterruptTests(ParallelTestCase):
+    """Ctrl-C ends the workers, drops the clones, removes temporary files and
+    prints the partial summary."""
+
+    def interrupt(self, presses: int) -> Run:
+        command = [
+            sys.executable,
+            "manage.py",
+            "test",
+            "scenarios.test_hang",
+            "scenarios.test_normal",
+            "--parallel",
+            "2",
+            "--start-method",
+            "spawn",
+        ]
+        process = subprocess.Popen(
+            command,
+            cwd=self.project_dir,
+            env=self.environment(
+                env={"TMPDIR": str(self.tmp), "DP_TEST_HANG_READY": "1"}
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        # The hanging test prints a line once it is running.
+        for line in process.stdout:
+            if "HANGING" in line:
+                break
+        for _ in range(presses):
+            os.killpg(process.pid, signal.SIGINT)
+            time.sleep(0.5)
+        stdout, stderr = process.communicate(timeout=120)
+        return Run(command, process.returncode, stdout, stderr)
+
+    def check(self, presses: int):
+        run = self.interrupt(presses)
+        self.assertExit(run, 130)
+        self.assertIn("Interrupted.", run.stderr)
+        self.assertIsNotNone(run.summary, run.describe())
+        self.assertNothingLeft()
+
+    def test_first_ctrl_c(self):
+        self.check(1)
+
+    def test_second_ctrl_c(self):
+        self.check(2)
+
+
+globals().update(backend_variants(KeepDBClonesTests))
+globals().update(backend_variants(InterruptTests))

@@ -33,7 +33,6 @@ class CloneAdapter:
 
     connection: object
     keepdb: bool = False
-    interactive: bool = True
     verbosity: int = 1
     staging_dir: str | None = None
     log: Callable[[str], None] = print
@@ -56,12 +55,13 @@ class CloneAdapter:
         return WorkerDatabase(self.alias, {"NAME": self.clone_name(slot)})
 
     def check_replaceable(self, name: str) -> None:
-        """An existing clone is replaced only with --keepdb (it is ours, from
-        an earlier run) or --noinput; otherwise it may not be ours to drop."""
-        if not (self.keepdb or not self.interactive):
+        """An existing clone is replaced only with --keepdb, which made it in
+        an earlier run; otherwise it is not this run's to drop."""
+        if not self.keepdb:
             raise RunnerError(
-                f"the clone test database {name!r} already exists, perhaps left "
-                "by an interrupted run; drop it, or pass --noinput to replace it"
+                f"a database named {name!r}, where a clone of the test database "
+                "would go, already exists (left by an interrupted run?); drop "
+                "it, or run with --keepdb to reuse and rebuild it"
             )
 
     def create_clones(self, slots: Iterable[int]) -> None:

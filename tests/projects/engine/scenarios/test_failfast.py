@@ -28,5 +28,7 @@ AFailsFirst = type(
 )
 
 for _index in range(6):
-    _cls = type(f"Slow{_index}", (SimpleTestCase,), {f"test_{n}": _slow for n in range(5)})
+    _cls = type(
+        f"Slow{_index}", (SimpleTestCase,), {f"test_{n}": _slow for n in range(5)}
+    )
     globals()[_cls.__name__] = _cls

@@ -13,9 +13,11 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.RunPython(
-            lambda apps, editor: apps.get_model("scenarios", "Note")
-            .objects.using(editor.connection.alias)
-            .create(text="from migration"),
+            lambda apps, editor: (
+                apps.get_model("scenarios", "Note")
+                .objects.using(editor.connection.alias)
+                .create(text="from migration")
+            ),
             migrations.RunPython.noop,
         ),
     ]
