@@ -126,6 +126,9 @@ class Runner:
             self.pdb = pdb
             self.buffer = bool(pick("buffer", buffer))
             self.timing = bool(pick("timing", timing))
+            # The test command times the whole run only for --timing; when
+            # the setting asked for timings, the runner does it itself.
+            self._times_whole_run = timing is NOT_GIVEN and self.timing
             self.time_keeper = TimeKeeper() if self.timing else NullTimeKeeper()
             self.test_name_patterns = name_patterns(test_name_patterns)
             shuffle = pick("shuffle", shuffle)
@@ -329,7 +332,13 @@ class Runner:
     def run_tests(self, test_labels, extra_tests=None, **kwargs) -> int:
         """Run the tests the labels name; return the number of problems."""
         with exit_on_runner_error():
-            return self._run_tests(test_labels, extra_tests)
+            if not self._times_whole_run:
+                return self._run_tests(test_labels, extra_tests)
+            total = TimeKeeper()
+            with total.timed("Total run"):
+                failures = self._run_tests(test_labels, extra_tests)
+            total.print_results()
+            return failures
 
     def _run_tests(self, test_labels, extra_tests) -> int:
         self._workspace = None

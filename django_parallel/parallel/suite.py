@@ -99,6 +99,11 @@ class ParallelTestSuite:
     def run(self, result):
         if self.worker_plans is None:
             raise RuntimeError("the runner must set worker_plans before running")
+        from django.db import connections
+
+        # Nothing open for a forked worker to inherit (in-memory SQLite
+        # databases stay: closing them is a no-op).
+        connections.close_all()
         tasks, test_lists = self.tasks()
         plans = [self.worker_plans(slot) for slot in range(1, self.processes + 1)]
         supervisor = Supervisor(

@@ -248,6 +248,10 @@ def _set_up(plan: WorkerPlan, send) -> None:
     if not hasattr(test_utils._TestState, "saved_data"):
         test_utils.setup_test_environment(debug=plan.debug_mode)
         install_on_commit_capture()
+    # Connections inherited through fork belong to the parent: forget them
+    # without closing them (closing could end the parent's sessions).
+    for connection in connections.all():
+        connection.connection = None
     for alias, database in plan.databases.items():
         _connect(connections[alias], database)
     for alias, primary in plan.mirrors.items():
@@ -265,9 +269,6 @@ def _set_up(plan: WorkerPlan, send) -> None:
 
 
 def _connect(connection, database) -> None:
-    # A connection inherited through fork belongs to the parent: forget it
-    # without closing it (closing could end the parent's session).
-    connection.connection = None
     connection.settings_dict.update(database.settings)
     if database.load_from is None:
         return
