@@ -4,7 +4,8 @@
     python tests/runtests.py [test labels] [any manage.py test option]
 
 Labels are module names relative to this directory (``test_discovery``,
-``test_discovery.LabelTests``). The tests drive sample Django projects in
+``test_discovery.LabelTests``). The suite runs in parallel, one worker per
+usable core; ``--parallel N`` or ``--no-parallel`` overrides that. The tests drive sample Django projects in
 subprocesses; the PostgreSQL and MariaDB tests need those servers on
 127.0.0.1 (they are skipped when a server is down, and fail when CI=true).
 """
@@ -26,6 +27,9 @@ def main() -> None:
         DATABASES={},
         SECRET_KEY="django-parallel-tests",
         USE_TZ=True,
+        # The suite runs on django-parallel itself, one worker per core
+        # (--parallel N or --no-parallel on the command line override it).
+        DJANGO_PARALLEL={"parallel": "auto"},
     )
     django.setup()
     from django.core.management import execute_from_command_line
