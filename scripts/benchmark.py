@@ -1,0 +1,299 @@
+#!/usr/bin/env python
+"""Time a suite under Django's DiscoverRunner and django_parallel.Runner.
+
+    python scripts/benchmark.py --suite example
+    python scripts/benchmark.py --suite synthetic --workers 2 --repeats 5
+    python scripts/benchmark.py --project PATH --labels app1 app2
+
+For every start method and worker count, each repeat runs Django's runner
+and ours back to back (alternating which goes first), so machine noise hits
+both alike. Reported per cell, as medians: wall time, time to the first test
+result, CPU time of the whole process tree, peak memory of the largest
+worker process, and the ratio ours/Django's. A table goes to stdout; --json
+and --png write the same numbers to files (the plot needs matplotlib).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNNERS = {
+    "django": "django.test.runner.DiscoverRunner",
+    "ours": "django_parallel.Runner",
+}
+RESULT_LINE = re.compile(
+    r" \.\.\. (ok|FAIL|ERROR|skipped|expected failure|unexpected success)"
+)
+# Starts the suite under a given start method, as runtests.py wrappers do:
+# neither Django's test command nor its runtests.py has an option for it.
+LAUNCHER = """\
+import multiprocessing, runpy, sys
+multiprocessing.set_start_method(sys.argv.pop(1), force=True)
+sys.argv[0] = "manage.py"
+sys.path.insert(0, "")
+runpy.run_path("manage.py", run_name="__main__")
+"""
+
+
+def descendants(pid: int) -> list[int]:
+    children = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            text = (task / "children").read_text().split()
+            children.extend(int(c) for c in text)
+    except OSError:
+        return []
+    found = list(children)
+    for child in children:
+        found.extend(descendants(child))
+    return found
+
+
+def peak_rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Measurement:
+    """One run of the suite: what it took, watched from outside."""
+
+    def __init__(self, command, cwd, env, timeout) -> None:
+        self.command, self.cwd, self.env, self.timeout = command, cwd, env, timeout
+        self.peaks: dict[int, int] = {}
+        self.first_result: float | None = None
+
+    def _watch(self, process, started) -> None:
+        for line in process.stderr:
+            if self.first_result is None and RESULT_LINE.search(line):
+                self.first_result = time.perf_counter() - started
+        process.stderr.close()
+
+    def _sample(self, process, stop) -> None:
+        while not stop.is_set():
+            for pid in [process.pid, *descendants(process.pid)]:
+                peak = peak_rss_kib(pid)
+                self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
+            stop.wait(0.05)
+
+    def run(self) -> dict:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            self.command,
+            cwd=self.cwd,
+            env=self.env,
+            text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        stop = threading.Event()
+        watcher = threading.Thread(target=self._watch, args=(process, started))
+        sampler = threading.Thread(target=self._sample, args=(process, stop))
+        watcher.start()
+        sampler.start()
+        try:
+            process.wait(self.timeout)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            stop.set()
+            sampler.join()
+            watcher.join()
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        worker_peaks = [kib for pid, kib in self.peaks.items() if pid != process.pid]
+        return {
+            "ok": process.returncode == 0,
+            "wall_s": wall,
+            "first_result_s": self.first_result,
+            "cpu_s": cpu,
+            "peak_worker_mib": max(worker_peaks or [self.peaks.get(process.pid, 0)])
+            / 1024,
+        }
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def prepare_suite(args) -> tuple[Path, list[str], dict]:
+    env = {}
+    if args.suite == "example":
+        return ROOT / "example", [], env
+    if args.suite == "synthetic":
+        target = Path(tempfile.mkdtemp(prefix="dp-synthetic-"))
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "synthetic_project.py"),
+                str(target),
+                "--classes",
+                str(args.classes),
+                "--seconds",
+                str(args.seconds),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return target, [], env
+    return Path(args.project).resolve(), args.labels, env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", choices=["example", "synthetic"], default="example")
+    parser.add_argument("--project", help="a Django project directory (with manage.py)")
+    parser.add_argument("--labels", nargs="*", default=[])
+    parser.add_argument(
+        "--start-methods", nargs="+", default=["spawn", "forkserver", "fork"]
+    )
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--classes", type=int, default=60, help="synthetic suite size")
+    parser.add_argument(
+        "--seconds", type=float, default=40.0, help="synthetic serial time"
+    )
+    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--json", metavar="FILE")
+    parser.add_argument("--png", metavar="FILE")
+    args = parser.parse_args()
+    if args.project:
+        args.suite = "project"
+
+    project, labels, extra_env = prepare_suite(args)
+    launcher = Path(tempfile.mkdtemp(prefix="dp-bench-")) / "launch.py"
+    launcher.write_text(LAUNCHER)
+    env = {**os.environ, **extra_env}
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), env.get("PYTHONPATH")])
+    )
+
+    cells = []
+    for method in args.start_methods:
+        for workers in args.workers:
+            runs = {"django": [], "ours": []}
+            for repeat in range(args.repeats):
+                order = ["django", "ours"] if repeat % 2 == 0 else ["ours", "django"]
+                for name in order:
+                    command = [
+                        sys.executable,
+                        str(launcher),
+                        method,
+                        "test",
+                        *labels,
+                        "--testrunner",
+                        RUNNERS[name],
+                        "--parallel",
+                        str(workers),
+                        "--noinput",
+                        "-v",
+                        "2",
+                    ]
+                    runs[name].append(
+                        Measurement(command, project, env, args.timeout).run()
+                    )
+            cell = {"start_method": method, "workers": workers}
+            for name, results in runs.items():
+                good = [r for r in results if r["ok"]]
+                cell[name] = {
+                    key: median([r[key] for r in good])
+                    for key in ("wall_s", "first_result_s", "cpu_s", "peak_worker_mib")
+                }
+                cell[name]["failed_runs"] = len(results) - len(good)
+            django_wall, ours_wall = cell["django"]["wall_s"], cell["ours"]["wall_s"]
+            cell["ratio"] = (
+                ours_wall / django_wall if django_wall and ours_wall else None
+            )
+            cells.append(cell)
+            print_cell(cell)
+
+    report = {
+        "suite": str(project),
+        "labels": labels,
+        "repeats": args.repeats,
+        "cells": cells,
+    }
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1))
+    if args.png:
+        plot(report, args.png)
+
+
+def fmt(value, pattern="{:.2f}") -> str:
+    return "-" if value is None else pattern.format(value)
+
+
+def print_cell(cell) -> None:
+    if not getattr(print_cell, "header", False):
+        print(
+            f"{'method':<11}{'N':>3} {'django s':>9} {'ours s':>8} {'ratio':>6} "
+            f"{'1st dj':>7} {'1st us':>7} {'cpu dj':>7} {'cpu us':>7} "
+            f"{'MiB dj':>7} {'MiB us':>7} {'fails':>6}"
+        )
+        print_cell.header = True
+    d, o = cell["django"], cell["ours"]
+    print(
+        f"{cell['start_method']:<11}{cell['workers']:>3} {fmt(d['wall_s']):>9} "
+        f"{fmt(o['wall_s']):>8} {fmt(cell['ratio']):>6} {fmt(d['first_result_s']):>7} "
+        f"{fmt(o['first_result_s']):>7} {fmt(d['cpu_s']):>7} {fmt(o['cpu_s']):>7} "
+        f"{fmt(d['peak_worker_mib'], '{:.0f}'):>7} {fmt(o['peak_worker_mib'], '{:.0f}'):>7} "
+        f"{d['failed_runs']}/{o['failed_runs']:>4}",
+        flush=True,
+    )
+
+
+def plot(report, path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plot written", file=sys.stderr)
+        return
+    cells = report["cells"]
+    labels = [f"{c['start_method']}\n{c['workers']}w" for c in cells]
+    positions = range(len(cells))
+    figure, axis = plt.subplots(figsize=(max(6, len(cells) * 1.2), 4))
+    axis.bar(
+        [p - 0.2 for p in positions],
+        [c["django"]["wall_s"] or 0 for c in cells],
+        width=0.4,
+        label="Django DiscoverRunner",
+    )
+    axis.bar(
+        [p + 0.2 for p in positions],
+        [c["ours"]["wall_s"] or 0 for c in cells],
+        width=0.4,
+        label="django_parallel.Runner",
+    )
+    axis.set_xticks(list(positions), labels)
+    axis.set_ylabel("median wall time (s)")
+    axis.set_title(Path(report["suite"]).name)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+
+
+if __name__ == "__main__":
+    main()
