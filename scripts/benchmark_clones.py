@@ -1,0 +1,126 @@
+#!/usr/bin/env python
+"""Time making N clones of a migrated test database: Django's method
+(``clone_test_db`` once per clone, one after another) against
+django-parallel's clone adapters, on PostgreSQL and MariaDB.
+
+    python scripts/benchmark_clones.py --backend postgresql mysql --clones 2 4 8
+
+Uses the example project's schema (EXAMPLE_DB picks the server). The test
+database and every clone are dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_backend(backend: str, counts: list[int], repeats: int) -> list[dict]:
+    os.environ["EXAMPLE_DB"] = backend
+    os.environ.setdefault("EXAMPLE_DB_NAME", "dp_clone_bench")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "example_project.settings"
+    sys.path[:0] = [str(ROOT), str(ROOT / "example")]
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from django_parallel.backends import adapter_for
+
+    connection = connections["default"]
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    rows = []
+    try:
+        for count in counts:
+            timings = {"django": [], "ours": []}
+            for repeat in range(repeats):
+                order = ["django", "ours"] if repeat % 2 == 0 else ["ours", "django"]
+                for name in order:
+                    started = time.perf_counter()
+                    if name == "django":
+                        for slot in range(1, count + 1):
+                            connection.creation.clone_test_db(
+                                suffix=str(slot), verbosity=0, keepdb=False
+                            )
+                    else:
+                        adapter = adapter_for(connection, verbosity=0)
+                        adapter.create_clones(range(1, count + 1))
+                    timings[name].append(time.perf_counter() - started)
+                    for slot in range(1, count + 1):
+                        connection.creation.destroy_test_db(
+                            old_database_name=None, verbosity=0, suffix=str(slot)
+                        )
+            django_s = statistics.median(timings["django"])
+            ours_s = statistics.median(timings["ours"])
+            rows.append(
+                {
+                    "backend": backend,
+                    "clones": count,
+                    "django_s": round(django_s, 3),
+                    "ours_s": round(ours_s, 3),
+                    "speedup": round(django_s / ours_s, 2),
+                }
+            )
+            print(
+                f"{backend:<11}{count:>3} {django_s:>9.2f} {ours_s:>8.2f} "
+                f"{django_s / ours_s:>7.1f}x",
+                flush=True,
+            )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", nargs="+", default=["postgresql", "mysql"])
+    parser.add_argument("--clones", type=int, nargs="+", default=[2, 4, 8])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", metavar="FILE")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        rows = run_backend(args.child, args.clones, args.repeats)
+        print("ROWS " + json.dumps(rows))
+        return
+    import subprocess
+
+    print(f"{'backend':<11}{'N':>3} {'django s':>9} {'ours s':>8} {'speedup':>8}")
+    rows = []
+    for backend in args.backend:
+        # One process per backend: Django's connections are set up once.
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                backend,
+                "--clones",
+                *map(str, args.clones),
+                "--repeats",
+                str(args.repeats),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        for line in done.stdout.splitlines():
+            if line.startswith("ROWS "):
+                rows.extend(json.loads(line[5:]))
+            else:
+                print(line)
+        if done.returncode:
+            print(done.stderr, file=sys.stderr)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
