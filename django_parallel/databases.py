@@ -10,16 +10,19 @@ and an alias is serialized only when a selected test on it sets
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import django
+from django.conf import settings as django_settings
 from django.db import connections
 from django.test.utils import NullTimeKeeper, get_unique_databases_and_mirrors
 
 from django_parallel.backends import adapter_for
+from django_parallel.dbcache import fingerprint
 from django_parallel.errors import RunnerError
 
 # Django 6.0 deprecated create_test_db(serialize=...); before 6.0 it defaulted
@@ -111,22 +114,69 @@ def _create(
     keepdb: bool,
     created: list[CreatedDatabase],
     old_name: str,
+    cache=None,
 ) -> None:
+    """Create the test database of ``connection``: copied from the
+    migrated-database cache when ``cache`` (an adapter) holds its current
+    fingerprint, else migrated, and then cached."""
     test_name = connection.creation._get_test_db_name()
+    location = None
+    if cache is not None:
+        location = cache.cache_location(fingerprint(connection))
     try:
-        connection.creation.create_test_db(
-            verbosity=verbosity,
-            autoclobber=not interactive,
-            keepdb=keepdb,
-            **_CREATE_KWARGS,
-        )
+        if location is not None and cache.cached(location):
+            _restore(connection, cache, location, verbosity, interactive, test_name)
+        else:
+            connection.creation.create_test_db(
+                verbosity=verbosity,
+                autoclobber=not interactive,
+                keepdb=keepdb,
+                **_CREATE_KWARGS,
+            )
+            if location is not None:
+                cache.save_cache(location)
     except BaseException:
-        # create_test_db renames the connection only once the database exists;
-        # if it got that far (migrate failed, say), the database is ours to drop.
+        # The connection is renamed only once the database exists; if it got
+        # that far (migrate failed, say), the database is ours to drop.
         if connection.settings_dict["NAME"] == test_name and test_name != old_name:
             created.append(CreatedDatabase(connection, old_name, True))
         raise
     created.append(CreatedDatabase(connection, old_name, True))
+
+
+def _restore(connection, cache, location, verbosity, interactive, test_name) -> None:
+    """What create_test_db does, with the cache in place of migrations."""
+    if verbosity >= 1:
+        display = connection.creation._get_database_display_str(verbosity, test_name)
+        connection.creation.log(
+            f"Creating test database for alias {display} from the migrated-database "
+            "cache..."
+        )
+    test_settings = connection.settings_dict["TEST"]
+    template = test_settings.get("TEMPLATE")
+    if connection.vendor == "postgresql":
+        test_settings["TEMPLATE"] = location
+    try:
+        connection.creation._create_test_db(verbosity, not interactive, keepdb=False)
+    finally:
+        if connection.vendor == "postgresql":
+            test_settings["TEMPLATE"] = template
+    connection.close()
+    django_settings.DATABASES[connection.alias]["NAME"] = test_name
+    connection.settings_dict["NAME"] = test_name
+    cache.load_cache(location)
+    connection.ensure_connection()
+    if os.environ.get("RUNNING_DJANGOS_TEST_SUITE") == "true":
+        connection.creation.mark_expected_failures_and_skips()
+
+
+def clear_caches(aliases, *, log=print) -> None:
+    """Drop the migrated-database cache entries of ``aliases``."""
+    for alias in aliases:
+        adapter = adapter_for(connections[alias])
+        if adapter.supports_cache:
+            for dropped in adapter.clear_cache():
+                log(f"Dropped cached test database {dropped}.")
 
 
 def setup_databases(
@@ -139,6 +189,7 @@ def setup_databases(
     time_keeper=None,
     parallel: int = 0,
     workspace: str | None = None,
+    db_cache: bool = False,
 ) -> list:
     """Create (or with keepdb, reuse) the test databases ``usage`` needs, and
     with ``parallel`` above 1, that many clones of each (``Clones`` entries).
@@ -155,6 +206,10 @@ def setup_databases(
             check_server(alias)
         for old_name, aliases in unique.values():
             primary = connections[aliases[0]]
+            cache = None
+            if db_cache and not keepdb:
+                cache = adapter_for(primary, verbosity=verbosity)
+                cache = cache if cache.supports_cache else None
             with time_keeper.timed(f"  Creating '{aliases[0]}'"):
                 _create(
                     primary,
@@ -163,6 +218,7 @@ def setup_databases(
                     keepdb=keepdb,
                     created=created,
                     old_name=old_name,
+                    cache=cache,
                 )
             if aliases[0] in usage.serialized_aliases:
                 serialize.append(primary)

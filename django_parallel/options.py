@@ -42,6 +42,7 @@ PROJECT_DEFAULTS = {
     "durations": None,
     "start_method": None,
     "timeout": None,
+    "db_cache": True,
 }
 
 START_METHODS = ("spawn", "forkserver", "fork")
@@ -338,6 +339,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     _add(
         parser,
+        "--no-db-cache",
+        action="store_false",
+        dest="db_cache",
+        default=argparse.SUPPRESS,
+        help="Migrate the test databases instead of copying them from the "
+        "migrated-database cache (and leave the cache as it is).",
+    )
+    _add(
+        parser,
+        "--clear-db-cache",
+        action="store_true",
+        help="Drop the migrated-database cache first, so this run migrates "
+        "and caches afresh.",
+    )
+    _add(
+        parser,
         "--no-parallel",
         action="store_const",
         const=ParallelRequest(1),
@@ -431,7 +448,15 @@ def project_defaults() -> dict:
             f"{', '.join(PROJECT_DEFAULTS)}"
         )
     merged = {**PROJECT_DEFAULTS, **configured}
-    for key in ("buffer", "failfast", "keepdb", "reverse", "timing", "debug_sql"):
+    for key in (
+        "buffer",
+        "failfast",
+        "keepdb",
+        "reverse",
+        "timing",
+        "debug_sql",
+        "db_cache",
+    ):
         if not isinstance(merged[key], bool):
             raise RunnerError(
                 f"settings.DJANGO_PARALLEL[{key!r}] must be True or False; "

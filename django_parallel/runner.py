@@ -101,6 +101,8 @@ class Runner:
         durations=NOT_GIVEN,
         start_method=NOT_GIVEN,
         timeout=NOT_GIVEN,
+        db_cache=NOT_GIVEN,
+        clear_db_cache=False,
         **kwargs,
     ):
         with exit_on_runner_error():
@@ -139,6 +141,8 @@ class Runner:
             self.durations = pick("durations", durations)
             self.start_method = pick("start_method", start_method)
             self.timeout = pick("timeout", timeout)
+            self.db_cache = bool(pick("db_cache", db_cache))
+            self.clear_db_cache = clear_db_cache
             if self.pdb and self.parallel > 1:
                 raise RunnerError(
                     "--pdb needs the tests in this process; drop --pdb or run "
@@ -271,6 +275,7 @@ class Runner:
             time_keeper=self.time_keeper,
             parallel=self.parallel,
             workspace=self._workspace,
+            db_cache=self.db_cache,
         )
 
     def teardown_databases(self, old_config, **kwargs) -> None:
@@ -352,6 +357,8 @@ class Runner:
             suite.used_aliases = set(databases)
             if isinstance(suite, ParallelTestSuite):
                 self._workspace = tempfile.mkdtemp(prefix="django_parallel-")
+            if self.clear_db_cache:
+                db.clear_caches(databases, log=self.log)
             with self.time_keeper.timed("Total database setup"):
                 old_config = self.setup_databases(
                     aliases=databases, serialized_aliases=suite.serialized_aliases

@@ -70,6 +70,42 @@ class CloneAdapter:
             "cannot clone test databases; run with --parallel 1"
         )
 
+    # The migrated-database cache (see dbcache.py). ``location`` is a
+    # database name or a file path, from ``cache_location``.
+
+    supports_cache = False
+
+    def cache_location(self, fingerprint: str) -> str:
+        raise NotImplementedError
+
+    def cached(self, location: str) -> bool:
+        raise NotImplementedError
+
+    def save_cache(self, location: str) -> None:
+        """Keep a copy of the freshly migrated test database at ``location``,
+        dropping the entries of this database with other fingerprints."""
+        raise NotImplementedError
+
+    def load_cache(self, location: str) -> None:
+        """Fill the just-created, empty test database from ``location``."""
+        raise NotImplementedError
+
+    def clear_cache(self) -> list[str]:
+        """Drop every cache entry of this database; return what was dropped."""
+        raise NotImplementedError
+
+    def server_cache_name(self, fingerprint: str, limit: int) -> str:
+        """``<test database>_dpcache_<hash>``, the test name shortened to fit."""
+        prefix = self.cache_prefix
+        return prefix[: limit - 12] + fingerprint[:12]
+
+    def __post_init__(self) -> None:
+        # Cache entries are named after the test database. Once it exists,
+        # the connection's NAME is the test name and Django would derive
+        # "test_test_..." from it, so the name is taken now; cache adapters
+        # are made before the test database is.
+        self.cache_prefix = f"{self.connection.creation._get_test_db_name()}_dpcache_"
+
     def destroy_clones(self) -> None:
         if self.keepdb:
             return

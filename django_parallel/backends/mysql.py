@@ -18,12 +18,12 @@ class MySQLCloneAdapter(CloneAdapter):
     def _cursor(self):
         return self.connection.creation._nodb_cursor()
 
-    def create_clones(self, slots) -> None:
-        self.connection.close()
-        source = self.test_name
+    def _read_schema(self, source: str) -> bool:
+        """Read what copying ``source`` needs; False if a table-by-table copy
+        would miss something (views, triggers, routines, events)."""
         with self._cursor() as cursor:
             if self._has_extras(cursor, source):
-                return self._clone_like_django(slots)
+                return False
             cursor.execute(
                 "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
                 "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
@@ -50,6 +50,13 @@ class MySQLCloneAdapter(CloneAdapter):
                 )
                 columns = ", ".join(self._quote(c) for (c,) in cursor.fetchall())
                 self._tables.append((table, create, columns))
+        return True
+
+    def create_clones(self, slots) -> None:
+        self.connection.close()
+        if not self._read_schema(self.test_name):
+            return self._clone_like_django(slots)
+        with self._cursor() as cursor:
             existing = self._existing(cursor)
         targets = [self.clone_name(slot) for slot in slots]
         for name in targets:
@@ -79,15 +86,18 @@ class MySQLCloneAdapter(CloneAdapter):
                 return True
         return False
 
-    def _copy(self, target: str) -> None:
-        source = self._quote(self.test_name)
+    def _copy(
+        self, target: str, source: str | None = None, create: bool = True
+    ) -> None:
+        source = self._quote(source or self.test_name)
         quoted = self._quote(target)
         with self._cursor() as cursor:
-            cursor.execute(
-                f"CREATE DATABASE {quoted} CHARACTER SET {self._charset} "
-                f"COLLATE {self._collation}"
-            )
-            self.created.append(target)
+            if create:
+                cursor.execute(
+                    f"CREATE DATABASE {quoted} CHARACTER SET {self._charset} "
+                    f"COLLATE {self._collation}"
+                )
+                self.created.append(target)
             cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
             try:
                 cursor.execute(f"USE {quoted}")
@@ -100,6 +110,39 @@ class MySQLCloneAdapter(CloneAdapter):
                     )
             finally:
                 cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
+
+    supports_cache = True
+
+    def cache_location(self, fingerprint: str) -> str:
+        return self.server_cache_name(fingerprint, 64)
+
+    def cached(self, location: str) -> bool:
+        with self._cursor() as cursor:
+            return location in self._existing(cursor)
+
+    def save_cache(self, location: str) -> None:
+        self.clear_cache(keep=location)
+        self.connection.close()
+        if not self._read_schema(self.test_name):
+            return  # Not cacheable this way; every run migrates.
+        self._copy(location)
+        self.created.remove(location)
+
+    def load_cache(self, location: str) -> None:
+        if not self._read_schema(location):
+            raise RuntimeError(f"the cached database {location!r} cannot be copied")
+        self._copy(self.test_name, source=location, create=False)
+
+    def clear_cache(self, keep: str | None = None) -> list[str]:
+        with self._cursor() as cursor:
+            names = [
+                name
+                for name in self._existing(cursor)
+                if name.startswith(self.cache_prefix) and name != keep
+            ]
+        for name in names:
+            self._drop(name)
+        return names
 
     def _clone_like_django(self, slots) -> None:
         for slot in slots:

@@ -44,6 +44,39 @@ class PostgreSQLCloneAdapter(CloneAdapter):
                 raise errors[0]
             sources.extend(target for _, target in batch)
 
+    supports_cache = True
+
+    def cache_location(self, fingerprint: str) -> str:
+        return self.server_cache_name(fingerprint, 63)
+
+    def cached(self, location: str) -> bool:
+        return self._exists(location)
+
+    def save_cache(self, location: str) -> None:
+        self.clear_cache(keep=location)
+        self.connection.close()
+        self._copy((self.test_name, location))
+        # The entry outlives the run: it is not one of this run's clones.
+        self.created.remove(location)
+
+    def load_cache(self, location: str) -> None:
+        """Nothing to do: the test database was created from the template."""
+
+    def creation_template(self):
+        """The TEST TEMPLATE to create the test database from the cache with."""
+        return self.connection.settings_dict["TEST"].get("TEMPLATE")
+
+    def clear_cache(self, keep: str | None = None) -> list[str]:
+        with self.connection.creation._nodb_cursor() as cursor:
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s",
+                [self.cache_prefix.replace("_", r"\_") + "%"],
+            )
+            names = [name for (name,) in cursor.fetchall() if name != keep]
+        for name in names:
+            self._drop(name)
+        return names
+
     def _copy(self, pair: tuple[str, str]) -> None:
         source, target = pair
         self._execute(

@@ -63,6 +63,54 @@ class SQLiteCloneAdapter(CloneAdapter):
         shutil.copyfile(self.test_name, target)
         self.created.append(target)
 
+    supports_cache = True
+
+    def cache_location(self, fingerprint: str) -> str:
+        from django_parallel.dbcache import cache_dir
+
+        return os.path.join(cache_dir(), f"{self.alias}-{fingerprint[:16]}.sqlite3")
+
+    def cached(self, location: str) -> bool:
+        return os.path.exists(location)
+
+    def save_cache(self, location: str) -> None:
+        self._drop_cache_files(keep=location)
+        os.makedirs(os.path.dirname(location), exist_ok=True)
+        partial = f"{location}.partial-{os.getpid()}"
+        self.connection.ensure_connection()
+        target = sqlite3.connect(partial)
+        try:
+            self.connection.connection.backup(target)
+        finally:
+            target.close()
+        # Readers never see a half-written entry.
+        os.replace(partial, location)
+
+    def load_cache(self, location: str) -> None:
+        self.connection.ensure_connection()
+        source = sqlite3.connect(f"file:{location}?mode=ro", uri=True)
+        try:
+            source.backup(self.connection.connection)
+        finally:
+            source.close()
+
+    def clear_cache(self) -> list[str]:
+        return self._drop_cache_files(keep=None)
+
+    def _drop_cache_files(self, keep: str | None) -> list[str]:
+        from django_parallel.dbcache import cache_dir
+
+        directory = cache_dir()
+        if not os.path.isdir(directory):
+            return []
+        dropped = []
+        for name in os.listdir(directory):
+            path = os.path.join(directory, name)
+            if name.startswith(f"{self.alias}-") and path != keep:
+                os.remove(path)
+                dropped.append(path)
+        return dropped
+
     def _drop(self, name: str) -> None:
         if os.path.exists(name):
             os.remove(name)

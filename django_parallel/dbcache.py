@@ -1,0 +1,78 @@
+"""The migrated-database cache: a test database kept between runs, ready
+to be copied instead of migrated again.
+
+A cache entry is keyed by a fingerprint of everything that shapes the
+schema: Django's version, the database settings, INSTALLED_APPS and
+MIGRATION_MODULES, and the source of every installed app's migrations and
+models. Any change makes a new fingerprint, so a stale schema is never
+served; the entry it replaces is dropped. What the backend keeps is its
+adapter's business: a file under ``.django_parallel/dbcache/`` for SQLite, a
+template database for PostgreSQL, a copied database for MariaDB/MySQL.
+
+What the fingerprint cannot see (a data migration reading a file outside the
+app, say) needs ``--no-db-cache`` or ``--clear-db-cache``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from pathlib import Path
+
+import django
+from django.conf import settings
+
+CACHE_DIR = os.path.join(".django_parallel", "dbcache")
+
+
+def cache_dir() -> str:
+    return os.path.join(os.getcwd(), CACHE_DIR)
+
+
+def _module_files(module_name: str) -> list[Path]:
+    """The source files of a module, or of every module in a package."""
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        files = []
+        for location in spec.submodule_search_locations:
+            files.extend(sorted(Path(location).rglob("*.py")))
+        return files
+    return [Path(spec.origin)] if spec.origin and spec.origin.endswith(".py") else []
+
+
+def fingerprint(connection) -> str:
+    """A hash of everything that decides the migrated schema of ``connection``."""
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+
+    digest = hashlib.sha256()
+
+    def feed(*parts) -> None:
+        for part in parts:
+            digest.update(repr(part).encode())
+            digest.update(b"\0")
+
+    database = {
+        key: value
+        for key, value in connection.settings_dict.items()
+        if key not in ("PASSWORD", "NAME")
+    }
+    feed(django.get_version(), connection.vendor, sorted(database.items(), key=str))
+    feed(connection.creation._get_test_db_name())
+    feed(list(settings.INSTALLED_APPS), sorted(settings.MIGRATION_MODULES.items()))
+    for app_config in apps.get_app_configs():
+        feed(app_config.label)
+        migrations_module, _ = MigrationLoader.migrations_module(app_config.label)
+        sources = _module_files(migrations_module) if migrations_module else []
+        if app_config.models_module is not None:
+            sources += _module_files(app_config.models_module.__name__)
+        for path in sources:
+            feed(str(path.name))
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
