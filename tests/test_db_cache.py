@@ -2,6 +2,8 @@
 database instead of migrating, and any change to migrations or models makes
 it migrate (and cache) again."""
 
+import sys
+
 from support import ProjectTestCase, backend_variants, server_databases
 
 FRESH = "Creating test database for alias 'default'..."
@@ -94,3 +96,21 @@ class DatabaseCacheTests(ProjectTestCase):
 
 
 globals().update(backend_variants(DatabaseCacheTests))
+
+
+class ClearCommandTests(ProjectTestCase):
+    """``manage.py clear_test_db_cache``, with django_parallel installed."""
+
+    def entries(self) -> list[str]:
+        directory = self.project_dir / ".django_parallel" / "dbcache"
+        return sorted(p.name for p in directory.glob("*")) if directory.exists() else []
+
+    def test_command_drops_every_entry(self):
+        self.assertExit(self.run_tests("shop.tests.test_multidb", mode="app"), 0)
+        self.assertEqual(len(self.entries()), 2)
+        run = self.run_command(
+            [sys.executable, "manage.py", "clear_test_db_cache"], mode="app"
+        )
+        self.assertExit(run, 0)
+        self.assertEqual(run.stdout.count("Dropped cached test database"), 2)
+        self.assertEqual(self.entries(), [])

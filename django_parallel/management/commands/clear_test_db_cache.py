@@ -1,0 +1,17 @@
+"""``manage.py clear_test_db_cache``: drop the migrated-database cache."""
+
+from django.core.management.base import BaseCommand
+from django.db import connections
+
+from django_parallel.databases import clear_caches
+
+
+class Command(BaseCommand):
+    help = (
+        "Drop django-parallel's migrated-database cache entries of every "
+        "database alias, so the next test run migrates afresh."
+    )
+    requires_system_checks = []
+
+    def handle(self, *args, **options):
+        clear_caches(list(connections), log=self.stdout.write)
