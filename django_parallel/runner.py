@@ -47,6 +47,7 @@ from django_parallel.options import (
 )
 from django_parallel.ordering import Shuffler, reorder_tests
 from django_parallel.parallel.plan import (
+    WorkerDatabases,
     WorkerPlan,
     capture_environment,
     capture_settings,
@@ -355,21 +356,29 @@ class Runner:
             suite = self._serial_if_uncloneable(suite, databases)
             suite.serialized_aliases = {a for a, s in databases.items() if s}
             suite.used_aliases = set(databases)
-            if isinstance(suite, ParallelTestSuite):
+            parallel = isinstance(suite, ParallelTestSuite)
+            if parallel:
                 self._workspace = tempfile.mkdtemp(prefix="django_parallel-")
+                # Workers boot Django while the databases are created.
+                suite.start_workers(self._worker_plan(suite, snapshot))
             if self.clear_db_cache:
                 db.clear_caches(databases, log=self.log)
-            with self.time_keeper.timed("Total database setup"):
-                old_config = self.setup_databases(
-                    aliases=databases, serialized_aliases=suite.serialized_aliases
-                )
+            try:
+                with self.time_keeper.timed("Total database setup"):
+                    old_config = self.setup_databases(
+                        aliases=databases, serialized_aliases=suite.serialized_aliases
+                    )
+            except BaseException:
+                if parallel:
+                    suite.stop_workers()
+                raise
             result = None
             interrupted = False
             started = time.perf_counter()
             try:
+                if parallel:
+                    suite.worker_databases = self._worker_databases(suite, old_config)
                 self.run_checks(databases)
-                if isinstance(suite, ParallelTestSuite):
-                    suite.worker_plans = self._plan_factory(suite, old_config, snapshot)
                 try:
                     result = self.run_suite(suite)
                 except KeyboardInterrupt:
@@ -415,8 +424,34 @@ class Runner:
         self.parallel = 1
         return self.test_suite(list(suite))
 
-    def _plan_factory(self, suite, old_config, snapshot):
-        """A function giving the picklable WorkerPlan of each slot."""
+    def _worker_plan(self, suite, snapshot):
+        """A function giving each slot's WorkerPlan (everything but databases)."""
+        settings_module, settings_values = snapshot
+        sys_path, cwd = capture_environment()
+        suite_class = type(suite)
+
+        def plan(slot: int) -> WorkerPlan:
+            return WorkerPlan(
+                slot=slot,
+                settings_module=settings_module,
+                settings_values=settings_values,
+                sys_path=sys_path,
+                cwd=cwd,
+                process_setup=suite_class.process_setup_hook(),
+                process_setup_args=tuple(suite_class.process_setup_args),
+                debug_mode=self.debug_mode,
+                buffer=self.buffer,
+                failfast=self.failfast,
+                debug_sql=self.debug_sql,
+                verbosity=self.verbosity,
+                timeout=self.timeout,
+                log_file=os.path.join(self._workspace, f"worker-{slot}.log"),
+            )
+
+        return plan
+
+    def _worker_databases(self, suite, old_config):
+        """A function giving each slot's databases, once they exist."""
         from django.db import connections
         from django.test.utils import get_unique_databases_and_mirrors
 
@@ -434,32 +469,15 @@ class Runner:
             for alias in suite.serialized_aliases
             if hasattr(connections[alias], "_test_serialized_contents")
         }
-        settings_module, settings_values = snapshot
-        sys_path, cwd = capture_environment()
-        suite_class = type(suite)
 
-        def plan(slot: int) -> WorkerPlan:
-            return WorkerPlan(
-                slot=slot,
-                settings_module=settings_module,
-                settings_values=settings_values,
-                sys_path=sys_path,
-                cwd=cwd,
+        def databases(slot: int) -> WorkerDatabases:
+            return WorkerDatabases(
                 databases={a: c.worker_database(slot) for a, c in clones.items()},
                 mirrors=mirrors,
                 serialized_contents=serialized,
-                process_setup=suite_class.process_setup_hook(),
-                process_setup_args=tuple(suite_class.process_setup_args),
-                debug_mode=self.debug_mode,
-                buffer=self.buffer,
-                failfast=self.failfast,
-                debug_sql=self.debug_sql,
-                verbosity=self.verbosity,
-                timeout=self.timeout,
-                log_file=os.path.join(self._workspace, f"worker-{slot}.log"),
             )
 
-        return plan
+        return databases
 
     def _record_durations(self, result) -> None:
         measured = getattr(result, "class_durations", None)

@@ -414,8 +414,10 @@ class KeepDBClonesTests(ParallelTestCase):
         if self.backend == "sqlite":
             self.assertTrue(Path(self.clone(1)).exists())
         else:
+            left = server_databases(self.backend, f"test_{self.db_name}")
+            # Besides the migrated-database cache entry, only the stranger.
             self.assertEqual(
-                server_databases(self.backend, f"test_{self.db_name}"), [self.clone(1)]
+                [name for name in left if "_dpcache_" not in name], [self.clone(1)]
             )
 
 

@@ -20,6 +20,9 @@ from django_parallel.errors import RunnerError
 
 @dataclass(frozen=True)
 class WorkerPlan:
+    """What a worker process starts from, known before any test database
+    exists, so workers can boot while the parent migrates."""
+
     slot: int
     settings_module: str | None
     # A settings.configure() project: every setting it configured. A project
@@ -27,9 +30,6 @@ class WorkerPlan:
     settings_values: dict
     sys_path: list[str]
     cwd: str
-    databases: dict[str, WorkerDatabase]
-    mirrors: dict[str, str]
-    serialized_contents: dict[str, str]
     process_setup: Callable | None
     process_setup_args: tuple
     debug_mode: bool
@@ -39,6 +39,16 @@ class WorkerPlan:
     verbosity: int
     timeout: float | None
     log_file: str
+
+
+@dataclass(frozen=True)
+class WorkerDatabases:
+    """The second half of a worker's set-up, sent once the test databases
+    and their clones exist: where its copies are, and serialized data."""
+
+    databases: dict[str, WorkerDatabase]
+    mirrors: dict[str, str]
+    serialized_contents: dict[str, str]
 
 
 def capture_settings() -> tuple[str | None, dict]:

@@ -13,7 +13,7 @@ import pickle
 from collections.abc import Callable
 
 from django_parallel.errors import RunnerError
-from django_parallel.parallel.plan import WorkerPlan
+from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.scheduling import longest_first
 from django_parallel.parallel.supervisor import Supervisor
@@ -49,7 +49,8 @@ class ParallelTestSuite:
         self.durations: dict[str, float] = options.get("durations") or {}
         self.bins: tuple[type, ...] = tuple(options.get("bins") or ())
         # Set by the runner once the databases exist.
-        self.worker_plans: Callable[[int], WorkerPlan] | None = None
+        self.worker_databases: Callable[[int], WorkerDatabases] | None = None
+        self.supervisor: Supervisor | None = None
         self.serialized_aliases: set[str] = set()
         self.used_aliases: set[str] = set()
 
@@ -96,23 +97,32 @@ class ParallelTestSuite:
             tasks.append(Task(task_id, payload))
         return tasks, test_lists
 
-    def run(self, result):
-        if self.worker_plans is None:
-            raise RuntimeError("the runner must set worker_plans before running")
+    def start_workers(self, plan: Callable[[int], WorkerPlan]) -> None:
+        """Start the worker processes, which boot Django while the runner
+        creates the test databases."""
         from django.db import connections
 
         # Nothing open for a forked worker to inherit (in-memory SQLite
         # databases stay: closing them is a no-op).
         connections.close_all()
-        tasks, test_lists = self.tasks()
-        plans = [self.worker_plans(slot) for slot in range(1, self.processes + 1)]
-        supervisor = Supervisor(
-            self.context(),
-            plans,
-            tasks,
-            test_lists,
-            Replayer(result, test_lists),
-            timeout=self.timeout,
+        tasks, self.test_lists = self.tasks()
+        plans = [plan(slot) for slot in range(1, self.processes + 1)]
+        self.supervisor = Supervisor(
+            self.context(), plans, tasks, self.test_lists, timeout=self.timeout
         )
-        supervisor.run()
+        self.supervisor.start()
+
+    def stop_workers(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.shutdown()
+
+    def run(self, result):
+        if self.supervisor is None or self.worker_databases is None:
+            raise RuntimeError(
+                "the runner must start the workers and set worker_databases"
+            )
+        from django.db import connections
+
+        connections.close_all()
+        self.supervisor.run(Replayer(result, self.test_lists), self.worker_databases)
         return result

@@ -15,6 +15,7 @@ import signal
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 
@@ -27,7 +28,7 @@ from django_parallel.parallel.events import (
     WorkerBroken,
     WorkerReady,
 )
-from django_parallel.parallel.plan import WorkerPlan
+from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.worker import Task, worker_main
 
@@ -56,6 +57,7 @@ class Slot:
     test_started_at: float = 0.0
     log_offset: int = 0
     pid: int | None = None
+    databases: WorkerDatabases | None = None
     done_in_task: set = field(default_factory=set)
 
 
@@ -90,7 +92,6 @@ class Supervisor:
         plans: list[WorkerPlan],
         tasks: list[Task],
         test_lists: dict[int, list],
-        replayer: Replayer,
         *,
         timeout: float | None = None,
     ) -> None:
@@ -98,13 +99,18 @@ class Supervisor:
         self.slots = [Slot(plan.slot, plan) for plan in plans]
         self.queue = deque(tasks)
         self.test_lists = test_lists
-        self.replayer = replayer
+        self.replayer: Replayer | None = None
         self.timeout = timeout
         self.stop_event = context.Event()
         self.next_task_id = max(test_lists, default=0) + 1
         self.stopping_since: float | None = None
 
     # Processes.
+
+    def start(self) -> None:
+        """Start every worker; they boot Django while the parent goes on."""
+        for slot in self.slots:
+            self._start(slot)
 
     def _start(self, slot: Slot) -> None:
         parent_end, child_end = self.context.Pipe(duplex=True)
@@ -119,6 +125,9 @@ class Supervisor:
         slot.process, slot.conn = process, parent_end
         slot.ready = slot.closing = False
         slot.task, slot.running = None, None
+        if slot.databases is not None:
+            # A replacement worker: the databases exist already.
+            slot.conn.send(slot.databases)
 
     def _dispatch(self, slot: Slot) -> None:
         if self.queue and not self.stop_event.is_set():
@@ -135,10 +144,21 @@ class Supervisor:
 
     # The loop.
 
-    def run(self) -> None:
-        for slot in self.slots:
-            self._start(slot)
+    def run(
+        self, replayer: Replayer, databases: Callable[[int], WorkerDatabases]
+    ) -> None:
+        """Hand each worker its databases, then run every task to the end."""
+        self.replayer = replayer
         try:
+            for slot in self.slots:
+                slot.databases = databases(slot.number)
+                if slot.process is None:
+                    self._start(slot)
+                    continue
+                try:
+                    slot.conn.send(slot.databases)
+                except OSError:
+                    pass  # It died while booting: reaped and reported below.
             while any(s.process is not None for s in self.slots):
                 if self.replayer.result.shouldStop and self.stopping_since is None:
                     self.stop_event.set()
@@ -280,6 +300,10 @@ class Supervisor:
                     f"did not finish within --timeout {self.timeout:g}s and was killed",
                 )
                 self._start(slot)
+
+    def shutdown(self) -> None:
+        """End the workers of a run that will not go ahead."""
+        self._shutdown()
 
     def _shutdown(self) -> None:
         """End every worker: politely when the run finished, at once otherwise."""

@@ -2,9 +2,11 @@
 classes the parent sends, one event per fact (django/test/runner.py's
 ``_init_worker`` and ``RemoteTestRunner``).
 
-Protocol on the worker's pipe: the parent sends ``Task`` objects and finally
-``None``; the worker sends ``WorkerReady`` (or ``WorkerBroken``) once, then
-for each task the events of its tests and ``TaskDone``.
+Protocol on the worker's pipe: the parent sends one ``WorkerDatabases`` once
+the test databases exist (the worker boots Django meanwhile), then ``Task``
+objects, and finally ``None``. The worker sends ``WorkerReady`` (or
+``WorkerBroken``) once, then for each task the events of its tests and
+``TaskDone``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from django_parallel.parallel.events import (
     WorkerBroken,
     WorkerReady,
 )
-from django_parallel.parallel.plan import WorkerPlan
+from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 
 
 @dataclass(frozen=True)
@@ -220,8 +222,8 @@ def _safe_description(subtest) -> str:
         return f"(subtest parameters could not be shown: {exc!r})"
 
 
-def _set_up(plan: WorkerPlan, send) -> None:
-    """Everything between a bare interpreter and a worker ready to run tests."""
+def _boot(plan: WorkerPlan) -> None:
+    """From a bare interpreter to Django set up for tests (no database yet)."""
     sys.path[:] = plan.sys_path
     os.chdir(plan.cwd)
     if plan.settings_module is not None:
@@ -239,7 +241,6 @@ def _set_up(plan: WorkerPlan, send) -> None:
             setattr(settings, name, value)
     django.setup()
 
-    from django.db import connections
     from django.test import utils as test_utils
 
     from django_parallel.testcases import install_on_commit_capture
@@ -248,23 +249,29 @@ def _set_up(plan: WorkerPlan, send) -> None:
     if not hasattr(test_utils._TestState, "saved_data"):
         test_utils.setup_test_environment(debug=plan.debug_mode)
         install_on_commit_capture()
+
+
+def _attach_databases(plan: WorkerPlan, databases: WorkerDatabases) -> None:
+    """Point this worker's connections at its own copies of the databases."""
+    from django.db import connections
+
     # Connections inherited through fork belong to the parent: forget them
     # without closing them (closing could end the parent's sessions).
     for connection in connections.all():
         connection.connection = None
-    for alias, database in plan.databases.items():
+    for alias, database in databases.databases.items():
         _connect(connections[alias], database)
-    for alias, primary in plan.mirrors.items():
+    for alias, primary in databases.mirrors.items():
         connections[alias].creation.set_as_test_mirror(
             connections[primary].settings_dict
         )
-    for alias, contents in plan.serialized_contents.items():
+    for alias, contents in databases.serialized_contents.items():
         connections[alias]._test_serialized_contents = contents
     if plan.debug_sql:
         for alias in connections:
             connections[alias].force_debug_cursor = True
     if os.environ.get("RUNNING_DJANGOS_TEST_SUITE") == "true":
-        for alias in plan.databases:
+        for alias in databases.databases:
             connections[alias].creation.mark_expected_failures_and_skips()
 
 
@@ -295,7 +302,14 @@ def worker_main(plan: WorkerPlan, conn, stop_event) -> None:
         sys.stdout = ForwardingStream(send, plan.slot, "stdout")
         sys.stderr = ForwardingStream(send, plan.slot, "stderr")
     try:
-        _set_up(plan, send)
+        _boot(plan)
+        # Sent by the parent once the test databases exist.
+        databases = conn.recv()
+        if databases is None:
+            return
+        _attach_databases(plan, databases)
+    except (EOFError, OSError):
+        return  # The parent is gone.
     except BaseException:
         send(WorkerBroken(plan.slot, traceback.format_exc()))
         conn.close()
