@@ -90,60 +90,56 @@ def server_available(backend: str) -> bool:
         return False
 
 
+def server_sql(backend: str, sql: str, database: str | None = None) -> str:
+    """Run SQL with the server's own command-line client; return its output.
+
+    ``database`` is what to connect to (default: the server's default one);
+    an SQLite backend takes the path of the database file instead.
+    """
+    if backend == "postgresql":
+        command = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atq"]
+        command += ["-d", database or "postgres", "-c", sql]
+    elif backend == "mysql":
+        command = ["mariadb", "-h", "127.0.0.1", "-u", "root", "-N"]
+        command += [*([database] if database else []), "-e", sql]
+    else:
+        import sqlite3
+
+        with sqlite3.connect(database) as connection:
+            rows = connection.execute(sql).fetchall()
+        return "\n".join("|".join(map(str, row)) for row in rows)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise AssertionError(f"{backend} refused {sql!r}: {done.stderr}")
+    return done.stdout
+
+
 def server_databases(backend: str, prefix: str) -> list[str]:
     """Databases on the server whose name starts with ``prefix``."""
     if backend == "postgresql":
-        command = [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-Atc",
-            f"select datname from pg_database where datname like '{prefix}%'",
-        ]
+        sql = f"select datname from pg_database where datname like '{prefix}%'"
     elif backend == "mysql":
-        command = [
-            "mariadb",
-            "-h",
-            "127.0.0.1",
-            "-u",
-            "root",
-            "-N",
-            "-e",
-            f"show databases like '{prefix}%'",
-        ]
+        sql = f"show databases like '{prefix}%'"
     else:
         return []
-    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
-    if done.returncode != 0:
-        raise AssertionError(f"could not list {backend} databases: {done.stderr}")
-    return sorted(line for line in done.stdout.split() if line)
+    return sorted(line for line in server_sql(backend, sql).split() if line)
 
 
 def drop_server_databases(backend: str, prefix: str) -> None:
+    quote = '"' if backend == "postgresql" else "`"
     for name in server_databases(backend, prefix):
-        if backend == "postgresql":
-            command = [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-qc",
-                f'drop database if exists "{name}"',
-            ]
-        else:
-            command = [
-                "mariadb",
-                "-h",
-                "127.0.0.1",
-                "-u",
-                "root",
-                "-e",
-                f"drop database if exists `{name}`",
-            ]
-        subprocess.run(command, capture_output=True, timeout=60)
+        server_sql(backend, f"drop database if exists {quote}{name}{quote}")
+
+
+# What `manage.py test outcomes` counts in the sample project.
+OUTCOMES_TOTALS = dict(
+    passed=3,
+    failed=2,
+    errors=2,
+    skipped=1,
+    expected_failures=1,
+    unexpected_successes=1,
+)
 
 
 class ProjectTestCase(unittest.TestCase):

@@ -5,16 +5,8 @@ shows: --failfast, -b, --timing, --durations, --debug-sql, --debug-mode,
 import json
 import re
 
-from support import ProjectTestCase, backend_variants
+from support import OUTCOMES_TOTALS, ProjectTestCase, backend_variants
 
-OUTCOMES_TOTALS = dict(
-    passed=3,
-    failed=2,
-    errors=2,
-    skipped=1,
-    expected_failures=1,
-    unexpected_successes=1,
-)
 # Every test method of the outcomes app that gets to run (the one of the class
 # whose setUpClass fails does not).
 OUTCOMES_RUN = {

@@ -8,7 +8,13 @@ import sys
 import time
 from pathlib import Path
 
-from support import ProjectTestCase, Run, backend_variants, server_databases
+from support import (
+    ProjectTestCase,
+    Run,
+    backend_variants,
+    server_databases,
+    server_sql,
+)
 
 START_METHODS = ("spawn", "forkserver", "fork")
 
@@ -335,36 +341,6 @@ globals().update(backend_variants(CrashTests))
 globals().update(backend_variants(TimeoutTests))
 
 
-def run_sql(backend: str, database: str, sql: str) -> str:
-    """Run SQL on a server database, or in an SQLite file, with the real
-    client; return its output."""
-    if backend == "postgresql":
-        command = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database]
-        command += ["-Atc", sql]
-    elif backend == "mysql":
-        command = [
-            "mariadb",
-            "-h",
-            "127.0.0.1",
-            "-u",
-            "root",
-            "-N",
-            database,
-            "-e",
-            sql,
-        ]
-    else:
-        import sqlite3
-
-        with sqlite3.connect(database) as connection:
-            rows = connection.execute(sql).fetchall()
-        return "\n".join("|".join(map(str, row)) for row in rows)
-    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
-    if done.returncode != 0:
-        raise AssertionError(f"{command}: {done.stderr}")
-    return done.stdout
-
-
 class KeepDBClonesTests(ParallelTestCase):
     """--keepdb keeps clones, rebuilds them each run, and a clone that this
     run did not make is never dropped without it."""
@@ -388,12 +364,14 @@ class KeepDBClonesTests(ParallelTestCase):
             sql = "select tablename from pg_tables where schemaname = 'public'"
         else:
             sql = "show tables"
-        return run_sql(self.backend, database, sql)
+        return server_sql(self.backend, sql, database)
 
     def test_stale_clone_is_rebuilt(self):
         first = self.run_parallel("scenarios.test_normal", "--keepdb")
         self.assertCounts(first, passed=8)
-        run_sql(self.backend, self.clone(1), "create table stale_marker (id integer)")
+        server_sql(
+            self.backend, "create table stale_marker (id integer)", self.clone(1)
+        )
         self.assertIn("stale_marker", self.tables(self.clone(1)))
         second = self.run_parallel("scenarios.test_normal", "--keepdb")
         self.assertCounts(second, passed=8)
@@ -407,8 +385,7 @@ class KeepDBClonesTests(ParallelTestCase):
             statement = f'create database "{self.clone(1)}"'
             if self.backend == "mysql":
                 statement = statement.replace('"', "`")
-            admin = "postgres" if self.backend == "postgresql" else "mysql"
-            run_sql(self.backend, admin, statement)
+            server_sql(self.backend, statement)
         run = self.run_parallel("scenarios.test_normal", "--noinput")
         self.assertOneLineError(run, "already exists")
         if self.backend == "sqlite":

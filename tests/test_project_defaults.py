@@ -10,7 +10,7 @@ backend, by test_flags; here only where its value comes from matters.
 import json
 import re
 
-from support import ProjectTestCase
+from support import OUTCOMES_TOTALS, ProjectTestCase
 
 VALID_KEYS = (
     "parallel",
@@ -31,14 +31,6 @@ ORDERING_APP_ORDER = [
 # --reverse reverses each group (TestCase, SimpleTestCase, the rest) in place.
 ORDERING_APP_REVERSED = (
     ORDERING_APP_ORDER[3::-1] + ORDERING_APP_ORDER[7:3:-1] + ORDERING_APP_ORDER[:7:-1]
-)
-OUTCOMES_TOTALS = dict(
-    passed=3,
-    failed=2,
-    errors=2,
-    skipped=1,
-    expected_failures=1,
-    unexpected_successes=1,
 )
 NEEDLE_QUERY = r"SELECT COUNT\(\*\) .*FROM \W?shop_item\W? WHERE .*'needle'"
 

@@ -3,16 +3,8 @@ stream), the failure reports, and the exit status each outcome leads to."""
 
 import re
 
-from support import ProjectTestCase, backend_variants
+from support import OUTCOMES_TOTALS, ProjectTestCase, backend_variants
 
-OUTCOMES_TOTALS = dict(
-    passed=3,
-    failed=2,
-    errors=2,
-    skipped=1,
-    expected_failures=1,
-    unexpected_successes=1,
-)
 SUMMARY_LINE = re.compile(
     r"^\d+ passed, \d+ failed, \d+ errors, \d+ skipped, \d+ expected failures, "
     r"\d+ unexpected successes in \d+\.\d\ds$"

@@ -19,6 +19,8 @@ from django_parallel.parallel.scheduling import longest_first
 from django_parallel.parallel.supervisor import Supervisor
 from django_parallel.parallel.worker import Task
 
+FORKSERVER_PRELOAD = ["django.test", "django_parallel.parallel.worker"]
+
 
 def _no_process_setup(*args) -> None:
     """Default hook: a worker needs nothing beyond its plan."""
@@ -75,9 +77,13 @@ class ParallelTestSuite:
 
     def context(self):
         try:
-            return multiprocessing.get_context(self.start_method)
+            context = multiprocessing.get_context(self.start_method)
         except ValueError as exc:
             raise RunnerError(f"--start-method: {exc}") from None
+        if context.get_start_method() == "forkserver":
+            # Imported once in the fork server, not again in every worker.
+            context.set_forkserver_preload(FORKSERVER_PRELOAD)
+        return context
 
     def tasks(self) -> tuple[list[Task], dict[int, list]]:
         """One task per class, longest first; the parent keeps the tests to
