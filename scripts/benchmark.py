@@ -287,6 +287,18 @@ def plot(report, path) -> None:
         width=0.4,
         label="django_parallel.Runner",
     )
+    for position, cell in zip(positions, cells, strict=True):
+        for offset, name in ((-0.2, "django"), (0.2, "ours")):
+            if cell[name]["wall_s"] is None:
+                axis.text(
+                    position + offset,
+                    0.2,
+                    "failed",
+                    rotation=90,
+                    ha="center",
+                    va="bottom",
+                    fontsize=8,
+                )
     axis.set_xticks(list(positions), labels)
     axis.set_ylabel("median wall time (s)")
     axis.set_title(Path(report["suite"]).name)
