@@ -2,6 +2,7 @@
 start method and on every backend, and nothing left behind."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -451,3 +452,49 @@ class InterruptTests(ParallelTestCase):
 
 globals().update(backend_variants(KeepDBClonesTests))
 globals().update(backend_variants(InterruptTests))
+
+
+class UncloneableBackendTests(ParallelTestCase):
+    """A backend with no clone adapter (Oracle, third-party ones) gets a
+    warning and a serial run with the same results."""
+
+    def test_serial_run_with_a_warning(self):
+        run = self.run_parallel("scenarios.test_normal", env={"DP_DB": "nocloning"})
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=8)
+        self.assertIn(
+            "Running serially: the database(s) default cannot be cloned", run.output
+        )
+        self.assertNotIn("Cloning", run.stderr)
+        self.assertNothingLeft()
+
+
+class ReportingInParallelTests(ParallelTestCase):
+    """--debug-sql, --durations and --timing in a parallel run show what a
+    serial run shows."""
+
+    project = "sample"
+
+    def test_debug_sql_shows_the_workers_queries(self):
+        run = self.run_parallel("outcomes", "shop.tests.test_simple", "--debug-sql")
+        report = run.stderr.split("FAIL: test_fail", 1)[1].split("=" * 70, 1)[0]
+        self.assertRegex(report, r"SELECT COUNT\(\*\) .*shop_item.*needle")
+
+    def test_durations_are_the_workers_measurements(self):
+        run = self.run_parallel("shop", "--durations", "3", "-v", "2")
+        table = run.stderr.split("Slowest test durations", 1)[1]
+        rows = [
+            line for line in table.splitlines() if re.match(r"\d+\.\d{3}s ", line)
+        ]
+        self.assertEqual(len(rows), 3, run.describe())
+
+    def test_timing_includes_cloning(self):
+        run = self.run_parallel("shop", "--timing")
+        self.assertRegex(run.stderr, r"  Cloning 'default' took \d+\.\d+s")
+        self.assertIn("Total database setup took", run.stderr)
+
+    def test_shuffle_seed_is_printed(self):
+        run = self.run_parallel("shop", "ordering_app", "--shuffle", "42")
+        self.assertIn("Using shuffle seed: 42 (given)", run.stdout)
+        self.assertEqual(run.summary["seed"], 42)
+        self.assertCounts(run, passed=27, seed=42)

@@ -36,6 +36,8 @@ elif _engine == "mysql":
             "PORT": "3306",
         }
     }
+elif _engine == "nocloning":
+    DATABASES = {"default": {"ENGINE": "nocloning", "NAME": ":memory:"}}
 else:
     DATABASES = {
         "default": {
