@@ -391,6 +391,9 @@ class Runner:
                     unittest.signals._interrupt_handler, "called", False
                 )
             finally:
+                if parallel:
+                    # Idempotent; ends workers a failed system check left.
+                    suite.stop_workers()
                 if result is not None:
                     if interrupted:
                         # unittest's dots may have stopped mid-line.
