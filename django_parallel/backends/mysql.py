@@ -35,21 +35,26 @@ class MySQLCloneAdapter(CloneAdapter):
                 "WHERE TABLE_SCHEMA = %s AND TABLE_TYPE = 'BASE TABLE'",
                 [source],
             )
+            tables = [table for (table,) in cursor.fetchall()]
+            cursor.execute(
+                "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS "
+                "WHERE TABLE_SCHEMA = %s AND COALESCE(GENERATION_EXPRESSION, '') = '' "
+                "ORDER BY TABLE_NAME, ORDINAL_POSITION",
+                [source],
+            )
+            columns: dict[str, list[str]] = {}
+            for table, column in cursor.fetchall():
+                columns.setdefault(table, []).append(self._quote(column))
             self._tables = []
-            for (table,) in cursor.fetchall():
-                cursor.execute(
-                    f"SHOW CREATE TABLE {self._quote(source)}.{self._quote(table)}"
-                )
+            for table in tables:
+                name = f"{self._quote(source)}.{self._quote(table)}"
+                cursor.execute(f"SHOW CREATE TABLE {name}")
                 create = cursor.fetchone()[1]
-                cursor.execute(
-                    "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
-                    "TABLE_SCHEMA = %s AND TABLE_NAME = %s AND "
-                    "COALESCE(GENERATION_EXPRESSION, '') = '' "
-                    "ORDER BY ORDINAL_POSITION",
-                    [source, table],
-                )
-                columns = ", ".join(self._quote(c) for (c,) in cursor.fetchall())
-                self._tables.append((table, create, columns))
+                # Most tables of a fresh test database are empty: no copy.
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {name})")
+                filled = bool(cursor.fetchone()[0])
+                copied = ", ".join(columns[table]) if filled else None
+                self._tables.append((table, create, copied))
         return True
 
     def create_clones(self, slots) -> None:
@@ -103,6 +108,8 @@ class MySQLCloneAdapter(CloneAdapter):
                 cursor.execute(f"USE {quoted}")
                 for table, create, columns in self._tables:
                     cursor.execute(create)
+                    if columns is None:
+                        continue
                     name = self._quote(table)
                     cursor.execute(
                         f"INSERT INTO {quoted}.{name} ({columns}) "
