@@ -1,6 +1,7 @@
 """Parallel runs (--parallel): the same results as a serial run under every
 start method and on every backend, and nothing left behind."""
 
+import json
 import os
 import re
 import signal
@@ -307,6 +308,31 @@ class DurationsRecordTests(ParallelTestCase):
             self.assertIn(f'"scenarios.test_normal.Filler{name}"', text)
 
 
+class DurationsScheduleTests(ParallelTestCase):
+    """The record decides the order classes are handed out in. With
+    --failfast, how many tests pass before the stop shows which class went
+    first: AFailsFirst (12 tests, the most) goes first without a record."""
+
+    def write_record(self, durations: dict[str, float]) -> None:
+        record = self.project_dir / ".django_parallel" / "durations.json"
+        record.parent.mkdir()
+        classes = {
+            f"scenarios.test_failfast.{name}": s for name, s in durations.items()
+        }
+        record.write_text(json.dumps({"version": 1, "classes": classes}))
+
+    def test_without_a_record_the_biggest_class_goes_first(self):
+        run = self.run_parallel("scenarios.test_failfast", "--failfast")
+        self.assertLess(run.summary["passed"], 12)
+
+    def test_recorded_durations_put_the_longest_class_first(self):
+        # Recorded as the quickest class: it is handed out last.
+        self.write_record({"AFailsFirst": 0.001, **{f"Slow{i}": 1.5 for i in range(6)}})
+        run = self.run_parallel("scenarios.test_failfast", "--failfast")
+        self.assertEqual(run.summary["failed"], 1)
+        self.assertGreaterEqual(run.summary["passed"], 25)
+
+
 class ConfiguredSettingsTests(ParallelTestCase):
     """A settings.configure() project whose script changes a setting at run
     time: workers get the configured and the changed settings."""
@@ -483,9 +509,7 @@ class ReportingInParallelTests(ParallelTestCase):
     def test_durations_are_the_workers_measurements(self):
         run = self.run_parallel("shop", "--durations", "3", "-v", "2")
         table = run.stderr.split("Slowest test durations", 1)[1]
-        rows = [
-            line for line in table.splitlines() if re.match(r"\d+\.\d{3}s ", line)
-        ]
+        rows = [line for line in table.splitlines() if re.match(r"\d+\.\d{3}s ", line)]
         self.assertEqual(len(rows), 3, run.describe())
 
     def test_timing_includes_cloning(self):
