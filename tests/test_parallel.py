@@ -228,6 +228,31 @@ class OutputTests(ParallelTestCase):
         self.assertNotIn("........", run.stdout)
 
 
+class ClassFixtureTests(ParallelTestCase):
+    """setUpClass that skips the class, or kills every worker that runs it."""
+
+    def test_skip_in_set_up_class_counts_as_in_a_serial_run(self):
+        labels = ("scenarios.test_class_fixtures", "scenarios.test_normal")
+        serial = self.run_tests(*labels)
+        run = self.run_parallel(*labels)
+        self.assertCounts(serial, passed=9, skipped=1)
+        self.assertCounts(run, passed=9, skipped=1)
+        self.assertNothingLeft()
+
+    def test_a_fixture_that_kills_workers_ends_its_class_not_the_run(self):
+        run = self.run_parallel(
+            "scenarios.test_class_fixtures",
+            "scenarios.test_normal",
+            env={"DP_DIE_IN_SETUPCLASS": "1"},
+            timeout=120,
+        )
+        self.assertExit(run, 1)
+        self.assertCounts(run, passed=8, skipped=1, errors=1)
+        self.assertIn("DiesInSetUpClass (its remaining tests did not run)", run.stderr)
+        self.assertIn("(exit code 4) outside any test", run.stderr)
+        self.assertNothingLeft()
+
+
 class FailfastTests(ParallelTestCase):
     def test_every_worker_stops_at_the_first_failure(self):
         run = self.run_parallel("scenarios.test_failfast", "--failfast")

@@ -88,6 +88,15 @@ class ContextError:
 
 
 @dataclass(frozen=True)
+class ContextSkipped:
+    """setUpClass or setUpModule raised SkipTest: the whole class is skipped."""
+
+    task: int
+    description: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Output:
     """A chunk of what a test printed, forwarded when output is not buffered."""
 

@@ -9,6 +9,7 @@ from unittest.case import _SubTest, _subtest_msg_sentinel
 
 from django_parallel.parallel.events import (
     ContextError,
+    ContextSkipped,
     Outcome,
     RemoteError,
     SubTestOutcome,
@@ -95,8 +96,18 @@ class Replayer:
         self.result.addError(holder, remote_error(event.text))
 
     @handle.register
+    def _(self, event: ContextSkipped, slot: int) -> None:
+        holder = unittest.suite._ErrorHolder(event.description)
+        self.result.addSkip(holder, event.reason)
+
+    @handle.register
     def _(self, event: TaskDone, slot: int) -> None:
         pass
+
+    def context_failed(self, description: str, text: str) -> None:
+        """A worker died outside any test (in a class or module fixture)."""
+        holder = unittest.suite._ErrorHolder(description)
+        self.result.addError(holder, remote_error(text))
 
     def crashed(self, task: int, index: int, text: str, slot: int) -> None:
         """The worker died inside this test: report it as the test's error."""

@@ -265,9 +265,25 @@ class Supervisor:
             message += f"\nIts last output:\n{tail.rstrip()}"
         if task is None:
             return
+        retries = task.retries
         if slot.running is not None:
             self.replayer.crashed(task.id, slot.running, message + "\n", slot.number)
             slot.done_in_task.add(slot.running)
+        else:
+            # Outside any test: in a class or module fixture, or between
+            # tests. Such a class gets one more worker; a second death
+            # ends it, so a fixture that kills workers cannot loop.
+            retries += 1
+            if retries > 1:
+                tests = self.test_lists[task.id]
+                name = f"{type(tests[0]).__module__}.{type(tests[0]).__qualname__}"
+                self.replayer.context_failed(
+                    f"{name} (its remaining tests did not run)",
+                    message.replace("while running this test", "outside any test")
+                    + "\n",
+                )
+                slot.task, slot.running = None, None
+                return
         remaining = [
             test
             for index, test in enumerate(self.test_lists[task.id])
@@ -277,7 +293,7 @@ class Supervisor:
             new_id = self.next_task_id
             self.next_task_id += 1
             self.test_lists[new_id] = remaining
-            self.queue.appendleft(Task(new_id, pickle.dumps(remaining)))
+            self.queue.appendleft(Task(new_id, pickle.dumps(remaining), retries))
         slot.task, slot.running = None, None
 
     def _check_hangs(self) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from django_parallel.parallel.events import (
     ContextError,
+    ContextSkipped,
     Outcome,
     Output,
     SubTestOutcome,
@@ -45,6 +46,8 @@ class Task:
 
     id: int
     tests: bytes  # the pickled list of test instances
+    # How many workers died on this class outside any test before.
+    retries: int = 0
 
 
 class ForwardingStream(io.TextIOBase):
@@ -131,7 +134,12 @@ class EventResult(unittest.TestResult):
         # worker's own stdout; the report sent to the parent already has it.
         self._mirrorOutput = False
         if test.__class__.__name__ == "_ErrorHolder":
-            self._send(ContextError(self.task, test.description, self._text(err, test)))
+            if outcome is Outcome.SKIP:
+                self._send(ContextSkipped(self.task, test.description, reason))
+            else:
+                self._send(
+                    ContextError(self.task, test.description, self._text(err, test))
+                )
             return
         text = None if err is None else self._text(err, test)
         self._send(TestOutcome(self.task, self._index(test), outcome, text, reason))
