@@ -17,10 +17,13 @@ import itertools
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import unittest
+from contextlib import contextmanager
 
 from django.core.management import call_command
 from django.test import SimpleTestCase, TestCase
@@ -67,6 +70,27 @@ from django_parallel.reporting import (
     TextTestRunner,
 )
 from django_parallel.testcases import install_on_commit_capture
+
+
+@contextmanager
+def _terminate_cleanly():
+    """Turn SIGTERM (a CI time-out, a process manager) into SystemExit, so
+    that workers, clones, test databases and temporary files are removed by
+    the same ``finally`` blocks as on any other exit."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "SIGTERM"
+    ):
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Runner:
@@ -337,7 +361,7 @@ class Runner:
 
     def run_tests(self, test_labels, extra_tests=None, **kwargs) -> int:
         """Run the tests the labels name; return the number of problems."""
-        with exit_on_runner_error():
+        with exit_on_runner_error(), _terminate_cleanly():
             if not self._times_whole_run:
                 return self._run_tests(test_labels, extra_tests)
             total = TimeKeeper()

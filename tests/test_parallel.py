@@ -481,6 +481,9 @@ class InterruptTests(ParallelTestCase):
         for line in process.stdout:
             if "HANGING" in line:
                 break
+        if presses == 0:
+            # Not Ctrl-C: a time-out's SIGTERM, to the runner alone.
+            process.send_signal(signal.SIGTERM)
         for _ in range(presses):
             os.killpg(process.pid, signal.SIGINT)
             time.sleep(0.5)
@@ -499,6 +502,11 @@ class InterruptTests(ParallelTestCase):
 
     def test_second_ctrl_c(self):
         self.check(2)
+
+    def test_sigterm_removes_everything(self):
+        run = self.interrupt(0)
+        self.assertExit(run, 128 + signal.SIGTERM)
+        self.assertNothingLeft()
 
 
 globals().update(backend_variants(KeepDBClonesTests))
