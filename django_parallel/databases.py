@@ -321,6 +321,6 @@ def uncloneable_aliases(aliases) -> list[str]:
     return [
         alias
         for alias in aliases
-        if connections[alias].vendor not in ("sqlite", "postgresql", "mysql")
-        and not connections[alias].settings_dict["TEST"].get("MIRROR")
+        if not connections[alias].settings_dict["TEST"].get("MIRROR")
+        and not adapter_for(connections[alias]).can_clone
     ]
