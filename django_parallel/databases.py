@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,27 @@ class Clones:
 
     adapter: object
     slots: int
+
+
+@dataclass
+class SpareCopy:
+    """A spare copy of a cache entry being made while the tests run; the
+    run waits for it before it ends."""
+
+    thread: threading.Thread
+
+    @classmethod
+    def start(cls, cache, location: str) -> SpareCopy:
+        def make() -> None:
+            try:
+                cache.make_spare(location)
+            except Exception:
+                # Only the next run's head start is lost.
+                pass
+
+        thread = threading.Thread(target=make, name="django_parallel-spare")
+        thread.start()
+        return cls(thread)
 
 
 @dataclass
@@ -137,6 +159,8 @@ def _create(
             )
             if location is not None:
                 cache.save_cache(location)
+        if location is not None and cache.supports_spare:
+            created.append(SpareCopy.start(cache, location))
     except BaseException:
         # The connection is renamed only once the database exists; if it got
         # that far (migrate failed, say), the database is ours to drop.
@@ -154,6 +178,9 @@ def _restore(connection, cache, location, verbosity, interactive, test_name) -> 
             f"Creating test database for alias {display} from the migrated-database "
             "cache..."
         )
+    if cache.take_spare(location, test_name):
+        _use_test_database(connection, test_name)
+        return
     test_settings = connection.settings_dict["TEST"]
     template = test_settings.get("TEMPLATE")
     if connection.vendor == "postgresql":
@@ -164,9 +191,14 @@ def _restore(connection, cache, location, verbosity, interactive, test_name) -> 
         if connection.vendor == "postgresql":
             test_settings["TEMPLATE"] = template
     connection.close()
+    _use_test_database(connection, test_name)
+    cache.load_cache(location)
+
+
+def _use_test_database(connection, test_name: str) -> None:
+    """Point the connection at the test database, as create_test_db does."""
     django_settings.DATABASES[connection.alias]["NAME"] = test_name
     connection.settings_dict["NAME"] = test_name
-    cache.load_cache(location)
     connection.ensure_connection()
     if os.environ.get("RUNNING_DJANGOS_TEST_SUITE") == "true":
         connection.creation.mark_expected_failures_and_skips()
@@ -275,6 +307,10 @@ def teardown_databases(
     raised at the end.
     """
     first_error = None
+    for entry in created:
+        if isinstance(entry, SpareCopy):
+            entry.thread.join()
+    created = [e for e in created if not isinstance(e, SpareCopy)]
     # Clones go first: a template cannot be dropped while copies are made.
     ordered = [e for e in created if isinstance(e, Clones)] + [
         e for e in created if not isinstance(e, Clones)

@@ -56,6 +56,8 @@ from django_parallel.parallel.plan import (
     capture_settings,
 )
 from django_parallel.parallel.scheduling import (
+    class_bins,
+    class_key,
     durations_path,
     load_durations,
     save_durations,
@@ -423,7 +425,7 @@ class Runner:
                         # unittest's dots may have stopped mid-line.
                         print(file=sys.stderr)
                     self.report_summary(result, time.perf_counter() - started)
-                    self._record_durations(result)
+                    self._record_durations(result, suite)
                 with self.time_keeper.timed("Total database teardown"):
                     self.teardown_databases(old_config)
         finally:
@@ -506,10 +508,18 @@ class Runner:
 
         return databases
 
-    def _record_durations(self, result) -> None:
+    def _record_durations(self, result, suite) -> None:
         measured = getattr(result, "class_durations", None)
         if measured:
+            groups = [[test] for test in iter_tests(suite)]
+            bins = dict(
+                zip(
+                    (class_key(group[0]) for group in groups),
+                    class_bins(groups, self.reorder_by),
+                    strict=True,
+                )
+            )
             try:
-                save_durations(durations_path(), measured)
+                save_durations(durations_path(), measured, bins)
             except OSError as exc:
                 self.log(f"Could not record test durations: {exc}", logging.WARNING)

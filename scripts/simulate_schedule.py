@@ -4,11 +4,12 @@
     python scripts/simulate_schedule.py .django_parallel/durations.json
     python scripts/simulate_schedule.py --synthetic 400 --workers 2 4 8 16 32 64
 
-Workers pull the next class when they finish one, as in a real run. Two
-orders are compared: the suite order (how Django's runner hands classes out)
-and longest first (django-parallel's). Efficiency is the lower bound on the
-wall time, max(total / workers, longest class), divided by the simulated
-wall time: 1.0 means no worker waits for another at the end.
+Two dispatchers are compared. Django's: workers pull the next class in suite
+order (the record's bins, then class names, which is the order discovery
+finds them in). Ours: django_parallel's own Schedule, run against simulated
+workers. Efficiency is the lower bound on the wall time, max(total /
+workers, longest class), divided by the simulated wall time: 1.0 means no
+worker waits for another at the end.
 """
 
 from __future__ import annotations
@@ -32,6 +33,28 @@ def makespan(durations: list[float], workers: int) -> float:
     return max(free_at)
 
 
+def schedule_makespan(durations: list[float], bins: list[int], workers: int) -> float:
+    """Wall time when django_parallel's Schedule hands the classes out."""
+    from django_parallel.parallel.scheduling import Planned, Schedule
+    from django_parallel.parallel.worker import Task
+
+    planned = [
+        Planned(Task(index, b""), bin_, duration)
+        for index, (duration, bin_) in enumerate(zip(durations, bins, strict=True))
+    ]
+    schedule = Schedule(planned, range(1, workers + 1))
+    free_at = [(0.0, slot) for slot in range(1, workers + 1)]
+    finished = 0.0
+    while free_at:
+        now, slot = heapq.heappop(free_at)
+        task = schedule.next_for(slot)
+        if task is None:
+            finished = max(finished, now)
+            continue
+        heapq.heappush(free_at, (now + durations[task.id], slot))
+    return finished
+
+
 def lower_bound(durations: list[float], workers: int) -> float:
     return max(sum(durations) / workers, max(durations, default=0.0))
 
@@ -46,13 +69,14 @@ def synthetic_durations(classes: int, seed: int = 2026) -> list[float]:
     return durations + slow
 
 
-def compare(durations: list[float], worker_counts: list[int]) -> list[dict]:
-    ours_order = sorted(durations, reverse=True)
+def compare(
+    durations: list[float], bins: list[int], worker_counts: list[int]
+) -> list[dict]:
     rows = []
     for workers in worker_counts:
         bound = lower_bound(durations, workers)
         django = makespan(durations, workers)
-        ours = makespan(ours_order, workers)
+        ours = schedule_makespan(durations, bins, workers)
         rows.append(
             {
                 "workers": workers,
@@ -80,18 +104,23 @@ def main() -> None:
     args = parser.parse_args()
     if args.synthetic:
         durations = synthetic_durations(args.synthetic)
+        bins = [0] * len(durations)
         source = f"synthetic suite of {len(durations)} classes"
     elif args.durations_file:
-        from django_parallel.parallel.scheduling import load_durations
+        from django_parallel.parallel.scheduling import load_bins, load_durations
 
-        # The record is sorted by name; that stands in for the suite order.
-        durations = list(load_durations(args.durations_file).values())
+        recorded = load_durations(args.durations_file)
+        recorded_bins = load_bins(args.durations_file)
+        # Bins, then names: the order Django's runner hands classes out in.
+        names = sorted(recorded, key=lambda name: (recorded_bins.get(name, 0), name))
+        durations = [recorded[name] for name in names]
+        bins = [recorded_bins.get(name, 0) for name in names]
         source = args.durations_file
     else:
         parser.error("give a durations file or --synthetic N")
     if not durations:
         parser.error("no durations to simulate")
-    rows = compare(durations, args.workers)
+    rows = compare(durations, bins, args.workers)
     print(
         f"{source}: {len(durations)} classes, {sum(durations):.1f}s in all, "
         f"longest {max(durations):.1f}s"

@@ -6,7 +6,8 @@
 
 The suite has ``--classes`` test classes whose serial durations follow a
 long-tailed spread (most classes short, a few very slow ones placed late in
-the suite, as real suites have), adding up to about ``--seconds``. Most are
+the suite, as real suites have: some of them TransactionTestCases, which
+Django runs last), adding up to about ``--seconds``. Most are
 database-heavy ``TestCase`` classes with ``setUpTestData``; the work is real
 queries, never sleep. ``--migrations`` spreads that many migrations over the
 app's models, for measuring database set-up. SYNTH_DB=postgresql|mysql and
@@ -201,14 +202,18 @@ def generate(
         "unittest.TestCase",
     ]
     slow_from = classes - max(1, classes // 20)
-    # The slow classes are database TestCases, as in real suites, so Django's
-    # ordering keeps them late: at the end of the TestCase group.
+
+    def kind_of(number: int) -> str:
+        if number < slow_from:
+            return rng.choice(kinds)
+        # The slow classes are database-heavy, as in real suites: TestCases,
+        # and every other one a TransactionTestCase (the kind live-server and
+        # browser tests are), which Django's ordering runs after every
+        # TestCase, at the very end of a run.
+        return "TransactionTestCase" if (number - slow_from) % 2 else "TestCase"
+
     specs = [
-        (
-            f"Case{number:03d}",
-            duration,
-            "TestCase" if number >= slow_from else rng.choice(kinds),
-        )
+        (f"Case{number:03d}", duration, kind_of(number))
         for number, duration in enumerate(durations)
     ]
     # Ten classes a module; the slow ones, generated last, land in the last

@@ -4,7 +4,7 @@ it migrate (and cache) again."""
 
 import sys
 
-from support import ProjectTestCase, backend_variants, server_databases
+from support import ProjectTestCase, backend_variants, server_databases, server_sql
 
 FRESH = "Creating test database for alias 'default'..."
 CACHED = (
@@ -29,7 +29,9 @@ class DatabaseCacheTests(ProjectTestCase):
                 if directory.exists()
                 else []
             )
-        return server_databases(self.backend, f"test_{self.db_name}_dpcache_")
+        names = server_databases(self.backend, f"test_{self.db_name}_dpcache_")
+        # PostgreSQL's spare copies are SpareCopyTests' business.
+        return [name for name in names if not name.endswith("_next")]
 
     def edit(self, relative: str, old: str, new: str) -> None:
         path = self.project_dir / relative
@@ -96,6 +98,67 @@ class DatabaseCacheTests(ProjectTestCase):
 
 
 globals().update(backend_variants(DatabaseCacheTests))
+
+
+class SpareCopyTests(ProjectTestCase):
+    """On PostgreSQL each run leaves a spare copy of the cache entry, made
+    while its tests run, and the next run renames it into its test database
+    instead of copying the entry."""
+
+    project = "engine"
+    backend = "postgresql"
+    run_probe = DatabaseCacheTests.run_probe
+    edit = DatabaseCacheTests.edit
+
+    def copies(self) -> dict[str, str]:
+        """Cache entries and spares, by name, with their database OIDs."""
+        rows = server_sql(
+            "postgresql",
+            "SELECT datname, oid FROM pg_database WHERE datname LIKE "
+            f"'test\\_{self.db_name}\\_dpcache\\_%'",
+        )
+        return dict(line.split("|") for line in rows.split())
+
+    def test_each_run_takes_the_spare_and_leaves_a_new_one(self):
+        self.run_probe()
+        first = self.copies()
+        self.assertEqual(len(first), 2, first)
+        (spare,) = [name for name in first if name.endswith("_next")]
+        (entry,) = [name for name in first if name != spare]
+        second_run = self.run_probe()
+        self.assertIn(CACHED, second_run.stderr)
+        self.assertIn("NOTE from migration", second_run.stdout)
+        second = self.copies()
+        self.assertEqual(set(second), {entry, spare})
+        self.assertEqual(second[entry], first[entry])
+        # Renamed into the test database (and dropped with it), then remade.
+        self.assertNotEqual(second[spare], first[spare])
+        self.assertNothingLeft()
+
+    def test_a_new_fingerprint_drops_the_old_spare(self):
+        self.run_probe()
+        before = self.copies()
+        self.edit(
+            "scenarios/migrations/0001_initial.py",
+            'create(text="from migration")',
+            'create(text="edited migration")',
+        )
+        self.assertIn("NOTE edited migration", self.run_probe().stdout)
+        after = self.copies()
+        self.assertEqual(len(after), 2, after)
+        self.assertFalse(set(before) & set(after))
+        run = self.run_probe()
+        self.assertIn(CACHED, run.stderr)
+        self.assertIn("NOTE edited migration", run.stdout)
+
+    def test_clear_db_cache_drops_the_spare_too(self):
+        self.run_probe()
+        before = self.copies()
+        self.run_probe("--clear-db-cache")
+        after = self.copies()
+        self.assertEqual(len(after), 2, after)
+        self.assertEqual(set(after), set(before))
+        self.assertFalse(set(after.values()) & set(before.values()))
 
 
 class ClearCommandTests(ProjectTestCase):

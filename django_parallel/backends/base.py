@@ -94,6 +94,19 @@ class CloneAdapter:
         """Drop every cache entry of this database; return what was dropped."""
         raise NotImplementedError
 
+    # A spare copy of a cache entry, made in the background while a run's
+    # tests run, that the next run takes in place of copying the entry.
+
+    supports_spare = False
+
+    def take_spare(self, location: str, test_name: str) -> bool:
+        """Turn the spare copy of ``location`` into the test database
+        ``test_name``; False when there is no spare to take."""
+        return False
+
+    def make_spare(self, location: str) -> None:
+        """Make the spare copy of ``location`` the next run takes."""
+
     def server_cache_name(self, fingerprint: str, limit: int) -> str:
         """``<test database>_dpcache_<hash>``, the test name shortened to fit."""
         prefix = self.cache_prefix

@@ -15,7 +15,12 @@ from collections.abc import Callable
 from django_parallel.errors import RunnerError
 from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
-from django_parallel.parallel.scheduling import longest_first
+from django_parallel.parallel.scheduling import (
+    Planned,
+    Schedule,
+    class_bins,
+    estimate_durations,
+)
 from django_parallel.parallel.supervisor import Supervisor
 from django_parallel.parallel.worker import Task
 
@@ -85,13 +90,14 @@ class ParallelTestSuite:
             context.set_forkserver_preload(FORKSERVER_PRELOAD)
         return context
 
-    def tasks(self) -> tuple[list[Task], dict[int, list]]:
-        """One task per class, longest first; the parent keeps the tests to
-        replay events onto, the workers get pickled copies."""
-        order = longest_first(self.subsuites, self.durations, self.bins)
-        tasks, test_lists = [], {}
-        for task_id, index in enumerate(order):
-            tests = self.subsuites[index]
+    def schedule(self) -> tuple[Schedule, dict[int, list]]:
+        """One task per class, shared out between the workers; the parent
+        keeps the tests to replay events onto, the workers get pickled
+        copies."""
+        estimates = estimate_durations(self.subsuites, self.durations)
+        bins = class_bins(self.subsuites, self.bins)
+        planned, test_lists = [], {}
+        for task_id, tests in enumerate(self.subsuites):
             test_lists[task_id] = tests
             try:
                 payload = pickle.dumps(tests)
@@ -100,8 +106,11 @@ class ParallelTestSuite:
                     f"the tests of {type(tests[0]).__qualname__} cannot be sent "
                     f"to a worker process ({exc}); run with --parallel 1"
                 ) from None
-            tasks.append(Task(task_id, payload))
-        return tasks, test_lists
+            planned.append(
+                Planned(Task(task_id, payload), bins[task_id], estimates[task_id])
+            )
+        slots = range(1, self.processes + 1)
+        return Schedule(planned, slots), test_lists
 
     def start_workers(self, plan: Callable[[int], WorkerPlan]) -> None:
         """Start the worker processes, which boot Django while the runner
@@ -111,10 +120,10 @@ class ParallelTestSuite:
         # Nothing open for a forked worker to inherit (in-memory SQLite
         # databases stay: closing them is a no-op).
         connections.close_all()
-        tasks, self.test_lists = self.tasks()
+        schedule, self.test_lists = self.schedule()
         plans = [plan(slot) for slot in range(1, self.processes + 1)]
         self.supervisor = Supervisor(
-            self.context(), plans, tasks, self.test_lists, timeout=self.timeout
+            self.context(), plans, schedule, self.test_lists, timeout=self.timeout
         )
         self.supervisor.start()
 

@@ -1,7 +1,7 @@
 """Supervising the worker processes (our own, not ``multiprocessing.Pool``).
 
-One slot per test database clone. A slot's worker pulls one test class at a
-time; its events are replayed as they arrive. A worker that dies is reported
+One slot per test database clone. A slot's worker runs one test class at a
+time, as the schedule decides; its events are replayed as they arrive. A worker that dies is reported
 on the test it was running, with its exit status and the tail of its stderr,
 and the slot gets a new worker on the same clone; the rest of the dead
 worker's class runs again elsewhere. A worker that cannot set itself up stops
@@ -14,7 +14,6 @@ import pickle
 import signal
 import sys
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -30,6 +29,7 @@ from django_parallel.parallel.events import (
 )
 from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
+from django_parallel.parallel.scheduling import Schedule
 from django_parallel.parallel.worker import Task, worker_main
 
 # How long past --timeout the parent waits for a worker's own stack dump
@@ -90,14 +90,14 @@ class Supervisor:
         self,
         context,
         plans: list[WorkerPlan],
-        tasks: list[Task],
+        schedule: Schedule,
         test_lists: dict[int, list],
         *,
         timeout: float | None = None,
     ) -> None:
         self.context = context
         self.slots = [Slot(plan.slot, plan) for plan in plans]
-        self.queue = deque(tasks)
+        self.schedule = schedule
         self.test_lists = test_lists
         self.replayer: Replayer | None = None
         self.timeout = timeout
@@ -130,8 +130,9 @@ class Supervisor:
             slot.conn.send(slot.databases)
 
     def _dispatch(self, slot: Slot) -> None:
-        if self.queue and not self.stop_event.is_set():
-            slot.task = self.queue.popleft()
+        task = None if self.stop_event.is_set() else self.schedule.next_for(slot.number)
+        if task is not None:
+            slot.task = task
             slot.done_in_task = set()
             slot.conn.send(slot.task)
         elif not slot.closing:
@@ -162,7 +163,7 @@ class Supervisor:
             while any(s.process is not None for s in self.slots):
                 if self.replayer.result.shouldStop and self.stopping_since is None:
                     self.stop_event.set()
-                    self.queue.clear()
+                    self.schedule.clear()
                     self.stopping_since = time.monotonic()
                 if (
                     self.stopping_since is not None
@@ -293,7 +294,9 @@ class Supervisor:
             new_id = self.next_task_id
             self.next_task_id += 1
             self.test_lists[new_id] = remaining
-            self.queue.appendleft(Task(new_id, pickle.dumps(remaining), retries))
+            self.schedule.put_back(
+                slot.number, Task(new_id, pickle.dumps(remaining), retries), task.id
+            )
         slot.task, slot.running = None, None
 
     def _check_hangs(self) -> None:
