@@ -2,9 +2,11 @@
 to be copied instead of migrated again.
 
 A cache entry is keyed by a fingerprint of everything that shapes the
-schema: Django's version, the database settings, INSTALLED_APPS and
-MIGRATION_MODULES, and the source of every installed app's migrations and
-models. Any change makes a new fingerprint, so a stale schema is never
+schema and the rows migrating leaves: Django's version, the database
+settings, INSTALLED_APPS, MIGRATION_MODULES and DATABASE_ROUTERS, the source
+of every installed app's migrations and models, of the database routers
+(they decide which tables each database gets), and of every pre_migrate and
+post_migrate receiver (they add rows: content types, permissions, ...). Any change makes a new fingerprint, so a stale schema is never
 served; the entry it replaces is dropped. What the backend keeps is its
 adapter's business: a file under ``.django_parallel/dbcache/`` for SQLite, a
 template database for PostgreSQL, a copied database for MariaDB/MySQL.
@@ -17,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import os
+import weakref
 from pathlib import Path
 
 import django
@@ -46,6 +50,37 @@ def _module_files(module_name: str) -> list[Path]:
     return [Path(spec.origin)] if spec.origin and spec.origin.endswith(".py") else []
 
 
+def _hook_sources() -> list[Path]:
+    """Source files of the database routers and of the pre_migrate and
+    post_migrate receivers connected now."""
+    from django.db import router
+    from django.db.models.signals import post_migrate, pre_migrate
+
+    objects = [type(r) if not isinstance(r, type) else r for r in router.routers]
+    for signal in (pre_migrate, post_migrate):
+        for entry in signal.receivers:
+            # (key, receiver, ...) on every Django version; the receiver is
+            # a weak reference unless connected with weak=False.
+            receiver = entry[1]
+            if isinstance(receiver, weakref.ReferenceType):
+                receiver = receiver()
+            if receiver is not None:
+                objects.append(receiver)
+    files = set()
+    for obj in objects:
+        try:
+            source = inspect.getsourcefile(inspect.unwrap(obj))
+        except TypeError:  # built in, or a callable instance
+            source = (
+                inspect.getsourcefile(type(obj)) if not isinstance(obj, type) else None
+            )
+        except Exception:
+            source = None
+        if source:
+            files.add(Path(source))
+    return sorted(files)
+
+
 def fingerprint(connection) -> str:
     """A hash of everything that decides the migrated schema of ``connection``."""
     from django.apps import apps
@@ -66,6 +101,10 @@ def fingerprint(connection) -> str:
     feed(django.get_version(), connection.vendor, sorted(database.items(), key=str))
     feed(connection.creation._get_test_db_name())
     feed(list(settings.INSTALLED_APPS), sorted(settings.MIGRATION_MODULES.items()))
+    feed(list(getattr(settings, "DATABASE_ROUTERS", [])))
+    for path in _hook_sources():
+        feed(str(path))
+        digest.update(path.read_bytes())
     for app_config in apps.get_app_configs():
         feed(app_config.label)
         migrations_module, _ = MigrationLoader.migrations_module(app_config.label)

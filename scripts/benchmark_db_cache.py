@@ -7,8 +7,8 @@ unchanged run (copying from the migrated-database cache).
     python scripts/benchmark_db_cache.py --project PATH --labels app.tests
 
 Each repeat clears the cache, runs once to fill it and once to use it, and
-reads "Total database setup took" from --timing. EXAMPLE_DB / SYNTH_DB pick
-a server backend.
+reads "Total database setup took" from --timing, in serial runs (clones are
+not cached). EXAMPLE_DB / SYNTH_DB pick a server backend.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ def setup_seconds(project: Path, labels: list[str], *extra: str) -> float:
             "--testrunner",
             "django_parallel.Runner",
             "--timing",
+            # Creating the test databases only: clones are not cached.
+            "--parallel",
+            "1",
             "--noinput",
             "-v",
             "1",
@@ -66,7 +69,6 @@ def main() -> None:
         project = Path(args.project).resolve()
     elif args.suite == "example":
         project = ROOT / "example"
-        labels = labels or ["utils"]
     else:
         project = Path(tempfile.mkdtemp(prefix="dp-synthetic-"))
         subprocess.run(

@@ -15,8 +15,8 @@ CACHED = (
 class DatabaseCacheTests(ProjectTestCase):
     project = "engine"
 
-    def run_probe(self, *args):
-        run = self.run_tests("scenarios.test_probe", *args)
+    def run_probe(self, *args, env=None):
+        run = self.run_tests("scenarios.test_probe", *args, env=env)
         self.assertExit(run, 0)
         self.assertCounts(run, passed=1)
         return run
@@ -77,6 +77,22 @@ class DatabaseCacheTests(ProjectTestCase):
         self.assertIn(FRESH, run.stderr)
         self.assertEqual(len(self.entries()), 1)
 
+    def test_edited_post_migrate_receiver_is_run_again(self):
+        env = {"DP_POST_MIGRATE_NOTE": "1"}
+        self.assertIn("NOTE from post_migrate", self.run_probe(env=env).stdout)
+        self.edit("scenarios/hooks.py", '"from post_migrate"', '"edited receiver"')
+        run = self.run_probe(env=env)
+        self.assertIn(FRESH, run.stderr)
+        self.assertIn("NOTE edited receiver", run.stdout)
+        self.assertNotIn("NOTE from post_migrate", run.stdout)
+
+    def test_edited_router_is_migrated_again(self):
+        self.run_probe(env={"DP_ROUTER": "1"})
+        self.edit("scenarios/routers.py", "return None", "return True")
+        run = self.run_probe(env={"DP_ROUTER": "1"})
+        self.assertIn(FRESH, run.stderr)
+        self.assertIn(CACHED, self.run_probe(env={"DP_ROUTER": "1"}).stderr)
+
     def test_no_db_cache_migrates_and_caches_nothing(self):
         run = self.run_probe("--no-db-cache")
         self.assertIn(FRESH, run.stderr)
@@ -101,9 +117,10 @@ globals().update(backend_variants(DatabaseCacheTests))
 
 
 class SpareCopyTests(ProjectTestCase):
-    """On PostgreSQL each run leaves a spare copy of the cache entry, made
-    while its tests run, and the next run renames it into its test database
-    instead of copying the entry."""
+    """Each run leaves a spare copy of the cache entry, made while its tests
+    run, and the next run renames it into its test database (PostgreSQL:
+    ALTER DATABASE ... RENAME; MariaDB: RENAME TABLE) instead of copying the
+    entry."""
 
     project = "engine"
     backend = "postgresql"
@@ -111,13 +128,23 @@ class SpareCopyTests(ProjectTestCase):
     edit = DatabaseCacheTests.edit
 
     def copies(self) -> dict[str, str]:
-        """Cache entries and spares, by name, with their database OIDs."""
-        rows = server_sql(
-            "postgresql",
-            "SELECT datname, oid FROM pg_database WHERE datname LIKE "
-            f"'test\\_{self.db_name}\\_dpcache\\_%'",
+        """Cache entries and spares, by name, with an identity that changes
+        when the database is made again (PostgreSQL's OID; on MariaDB, the
+        smallest InnoDB table id)."""
+        pattern = f"'test\\_{self.db_name}\\_dpcache\\_%'"
+        if self.backend == "postgresql":
+            sql = f"SELECT datname, oid FROM pg_database WHERE datname LIKE {pattern}"
+        else:
+            # Moving tables keeps their InnoDB ids; making them anew does not.
+            sql = (
+                "SELECT SUBSTRING_INDEX(NAME, '/', 1), MIN(TABLE_ID) "
+                "FROM information_schema.INNODB_SYS_TABLES "
+                f"WHERE NAME LIKE {pattern} GROUP BY 1"
+            )
+        rows = server_sql(self.backend, sql)
+        return dict(
+            line.split("|" if "|" in line else "\t") for line in rows.splitlines()
         )
-        return dict(line.split("|") for line in rows.split())
 
     def test_each_run_takes_the_spare_and_leaves_a_new_one(self):
         self.run_probe()
@@ -159,6 +186,9 @@ class SpareCopyTests(ProjectTestCase):
         self.assertEqual(len(after), 2, after)
         self.assertEqual(set(after), set(before))
         self.assertFalse(set(after.values()) & set(before.values()))
+
+
+globals().update(backend_variants(SpareCopyTests, backends=("mysql",)))
 
 
 class ClearCommandTests(ProjectTestCase):

@@ -55,3 +55,6 @@ if os.environ.get("DP_BREAK_WORKERS"):
     # settings that work in one process and not in a fresh one.
     if multiprocessing.parent_process() is not None:
         raise ImportError("this settings module refuses to load in a worker")
+
+if os.environ.get("DP_ROUTER"):
+    DATABASE_ROUTERS = ["scenarios.routers.Router"]
