@@ -358,6 +358,40 @@ class DurationsScheduleTests(ParallelTestCase):
         self.assertGreaterEqual(run.summary["passed"], 25)
 
 
+class BinsScheduleTests(ParallelTestCase):
+    """A long TransactionTestCase starts at once on one worker instead of
+    after every TestCase, and no TestCase runs after it on that worker."""
+
+    def write_record(self, durations: dict[str, float]) -> None:
+        record = self.project_dir / ".django_parallel" / "durations.json"
+        record.parent.mkdir()
+        classes = {f"scenarios.test_bins.{name}": s for name, s in durations.items()}
+        record.write_text(json.dumps({"version": 1, "classes": classes}))
+
+    def test_long_transaction_test_case_starts_first(self):
+        self.write_record(
+            {"LateTransactional": 4.0, **{f"Early{i}": 1.0 for i in range(4)}}
+        )
+        run = self.run_parallel("scenarios.test_bins", "--failfast")
+        self.assertEqual(run.summary["failed"], 1, run.describe())
+        self.assertLess(run.summary["passed"], 20)
+
+    def test_short_transaction_test_case_waits_for_the_test_cases(self):
+        self.write_record(
+            {"LateTransactional": 0.1, **{f"Early{i}": 1.0 for i in range(4)}}
+        )
+        run = self.run_parallel("scenarios.test_bins", "--failfast")
+        self.assertEqual(run.summary["failed"], 1, run.describe())
+        self.assertEqual(run.summary["passed"], 20)
+
+    def test_test_cases_never_follow_it_on_a_worker(self):
+        self.write_record(
+            {"LateTransactional": 4.0, **{f"Early{i}": 1.0 for i in range(4)}}
+        )
+        run = self.run_parallel("scenarios.test_bins")
+        self.assertCounts(run, passed=20, failed=1)
+
+
 class ConfiguredSettingsTests(ParallelTestCase):
     """A settings.configure() project whose script changes a setting at run
     time: workers get the configured and the changed settings."""
@@ -391,6 +425,7 @@ class ConfiguredSettingsTests(ParallelTestCase):
 globals().update(backend_variants(SameResultsTests))
 globals().update(backend_variants(CrashTests))
 globals().update(backend_variants(TimeoutTests))
+globals().update(backend_variants(BinsScheduleTests))
 
 
 class KeepDBClonesTests(ParallelTestCase):

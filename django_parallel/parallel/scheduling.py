@@ -12,7 +12,6 @@ import json
 import os
 import statistics
 import tempfile
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -126,63 +125,70 @@ class Planned:
 class Schedule:
     """Which task each worker runs next.
 
-    Classes are shared out before the run, longest first, each to the
-    worker with the least work so far (the LPT rule), so a long class never
-    starts last. Each worker runs its share bin by bin and longest first
-    inside a bin: bins matter per worker, because a TransactionTestCase
-    empties the tables of the worker's database that data migrations
-    filled, so no TestCase may follow one on the same worker. A worker that
-    runs out of work takes the last task of the worker with the most work
-    left, from a bin it may still run; that corrects wrong estimates.
+    A free worker gets the longest task left that it may run, so long
+    classes start early and the run ends on short ones. What a worker may
+    run depends on its bin: no TestCase may follow a TransactionTestCase on
+    the same worker, because that empties the tables of the worker's
+    database that data migrations filled; so a worker only moves on to a
+    later bin, never back. It moves on early, for a long class of a later
+    bin, only when the workers that stay behind can still do the work left
+    in the earlier bins in about the time the run has left: a slow
+    TransactionTestCase then starts on one worker while the others go on
+    with TestCases, instead of running alone at the end of the run.
     """
 
     def __init__(self, planned: Sequence[Planned], slots: Sequence[int]) -> None:
-        self.queues: dict[int, deque[Planned]] = {slot: deque() for slot in slots}
-        self.slot_bins: dict[int, int] = dict.fromkeys(slots, 0)
+        # Longest first; equal estimates keep suite order.
+        self.pending: list[Planned] = sorted(planned, key=lambda p: -p.estimate)
+        self.floors: dict[int, int] = dict.fromkeys(slots, 0)
         self.bins: dict[int, int] = {p.task.id: p.bin for p in planned}
-        load = dict.fromkeys(slots, 0.0)
-        shares: dict[int, list[Planned]] = {slot: [] for slot in slots}
-        # Stable: equal estimates keep suite order.
-        for item in sorted(planned, key=lambda p: -p.estimate):
-            slot = min(slots, key=lambda s: (load[s], s))
-            load[slot] += item.estimate
-            shares[slot].append(item)
-        for slot, share in shares.items():
-            self.queues[slot].extend(sorted(share, key=lambda p: (p.bin, -p.estimate)))
+        self.estimates: dict[int, float] = {p.task.id: p.estimate for p in planned}
+        self.finished: set[int] = set()
 
     def __len__(self) -> int:
-        return sum(len(queue) for queue in self.queues.values())
+        return len(self.pending)
 
     def next_for(self, slot: int) -> Task | None:
         """The task ``slot``'s worker runs next; None when nothing is left
-        that it may run."""
-        queue = self.queues[slot]
-        item = queue.popleft() if queue else self._steal_for(slot)
-        if item is None:
-            return None
-        self.slot_bins[slot] = max(self.slot_bins[slot], item.bin)
-        return item.task
-
-    def _steal_for(self, slot: int) -> Planned | None:
-        floor = self.slot_bins[slot]
-        victims = sorted(
-            (s for s in self.queues if s != slot and self.queues[s]),
-            key=lambda s: -sum(p.estimate for p in self.queues[s]),
-        )
-        for victim in victims:
-            queue = self.queues[victim]
-            for position in range(len(queue) - 1, -1, -1):
-                if queue[position].bin >= floor:
-                    item = queue[position]
-                    del queue[position]
-                    return item
+        that it may run (the worker is then done)."""
+        floor = self.floors[slot]
+        for position, item in enumerate(self.pending):
+            if item.bin < floor:
+                continue
+            if item.bin > floor and not self._may_move_on(slot, item.bin):
+                continue
+            del self.pending[position]
+            self.floors[slot] = item.bin
+            return item.task
+        self.finished.add(slot)
         return None
 
+    def _may_move_on(self, slot: int, to_bin: int) -> bool:
+        earlier = [p for p in self.pending if p.bin < to_bin]
+        if not earlier:
+            return True
+        staying = [
+            floor
+            for other, floor in self.floors.items()
+            if other != slot and other not in self.finished and floor < to_bin
+        ]
+        # Every earlier bin still needs a worker that may run it...
+        if any(all(floor > p.bin for floor in staying) for p in earlier):
+            return False
+        # ...and the workers staying behind must not become the tail.
+        left = sum(p.estimate for p in self.pending)
+        workers = len(self.floors) - len(self.finished)
+        earlier_work = sum(p.estimate for p in earlier)
+        return earlier_work / len(staying) <= left / workers
+
     def put_back(self, slot: int, task: Task, like: int) -> None:
-        """Run ``task`` (what is left of task ``like``) next on ``slot``."""
-        self.bins[task.id] = self.bins.get(like, self.slot_bins[slot])
-        self.queues[slot].appendleft(Planned(task, self.bins[task.id], 0.0))
+        """Queue ``task``, what is left of task ``like``, to run next."""
+        self.bins[task.id] = self.bins.get(like, self.floors[slot])
+        self.estimates[task.id] = self.estimates.get(like, 0.0)
+        # First in line, whatever its estimate.
+        self.pending.insert(
+            0, Planned(task, self.bins[task.id], self.estimates[task.id])
+        )
 
     def clear(self) -> None:
-        for queue in self.queues.values():
-            queue.clear()
+        self.pending.clear()
