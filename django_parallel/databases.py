@@ -49,24 +49,35 @@ class Clones:
 
 
 @dataclass
-class SpareCopy:
-    """A spare copy of a cache entry being made while the tests run; the
-    run waits for it before it ends."""
+class SpareCopies:
+    """Spare copies of a cache entry being made while the tests run, for
+    the next run's test database and clones. The run waits for the copy in
+    progress when it ends, not for the rest."""
 
     thread: threading.Thread
+    stop: threading.Event
 
     @classmethod
-    def start(cls, cache, location: str) -> SpareCopy:
-        def make() -> None:
-            try:
-                cache.make_spare(location)
-            except Exception:
-                # Only the next run's head start is lost.
-                pass
+    def start(cls, cache, location: str, numbers: Iterable[int]) -> SpareCopies:
+        stop = threading.Event()
 
-        thread = threading.Thread(target=make, name="django_parallel-spare")
+        def make() -> None:
+            for number in numbers:
+                if stop.is_set():
+                    return
+                try:
+                    cache.make_spare(location, number)
+                except Exception:
+                    # Only the next run's head start is lost.
+                    return
+
+        thread = threading.Thread(target=make, name="django_parallel-spares")
         thread.start()
-        return cls(thread)
+        return cls(thread, stop)
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.thread.join()
 
 
 @dataclass
@@ -139,10 +150,11 @@ def _create(
     created: list[CreatedDatabase],
     old_name: str,
     cache=None,
-) -> None:
+) -> str | None:
     """Create the test database of ``connection``: copied from the
     migrated-database cache when ``cache`` (an adapter) holds its current
-    fingerprint, else migrated, and then cached."""
+    fingerprint, else migrated, and then cached. Returns the cache entry
+    the test database is a copy of, if any."""
     test_name = connection.creation._get_test_db_name()
     location = None
     if cache is not None:
@@ -159,8 +171,8 @@ def _create(
             )
             if location is not None:
                 cache.save_cache(location)
-        if location is not None and cache.supports_spare:
-            created.append(SpareCopy.start(cache, location))
+                if not cache.cached(location):
+                    location = None  # Not cacheable (MariaDB views, say).
     except BaseException:
         # The connection is renamed only once the database exists; if it got
         # that far (migrate failed, say), the database is ours to drop.
@@ -168,6 +180,7 @@ def _create(
             created.append(CreatedDatabase(connection, old_name, True))
         raise
     created.append(CreatedDatabase(connection, old_name, True))
+    return location
 
 
 def _restore(connection, cache, location, verbosity, interactive, test_name) -> None:
@@ -178,7 +191,7 @@ def _restore(connection, cache, location, verbosity, interactive, test_name) -> 
             f"Creating test database for alias {display} from the migrated-database "
             "cache..."
         )
-    if cache.take_spare(location, test_name):
+    if cache.take_spare(location, test_name, 0):
         _use_test_database(connection, test_name)
         return
     test_settings = connection.settings_dict["TEST"]
@@ -245,7 +258,7 @@ def setup_databases(
                 cache = adapter_for(primary, verbosity=verbosity)
                 cache = cache if cache.supports_cache else None
             with time_keeper.timed(f"  Creating '{aliases[0]}'"):
-                _create(
+                location = _create(
                     primary,
                     verbosity=verbosity,
                     interactive=interactive,
@@ -262,6 +275,7 @@ def setup_databases(
                     keepdb=keepdb,
                     verbosity=verbosity,
                     staging_dir=workspace,
+                    spare_source=location,
                 )
                 created.append(Clones(adapter, parallel))
                 if verbosity >= 1:
@@ -272,6 +286,10 @@ def setup_databases(
                     )
                 with time_keeper.timed(f"  Cloning '{aliases[0]}'"):
                     adapter.create_clones(range(1, parallel + 1))
+            if location is not None and cache.supports_spare:
+                # Made while the tests run: the next run takes them.
+                numbers = range(0, parallel + 1 if parallel > 1 else 1)
+                created.append(SpareCopies.start(cache, location, numbers))
             for alias in aliases[1:]:
                 # Another alias pointing at the same database: share it.
                 created.append(CreatedDatabase(connections[alias], old_name, False))
@@ -308,9 +326,9 @@ def teardown_databases(
     """
     first_error = None
     for entry in created:
-        if isinstance(entry, SpareCopy):
-            entry.thread.join()
-    created = [e for e in created if not isinstance(e, SpareCopy)]
+        if isinstance(entry, SpareCopies):
+            entry.finish()
+    created = [e for e in created if not isinstance(e, SpareCopies)]
     # Clones go first: a template cannot be dropped while copies are made.
     ordered = [e for e in created if isinstance(e, Clones)] + [
         e for e in created if not isinstance(e, Clones)

@@ -2,6 +2,7 @@
 database instead of migrating, and any change to migrations or models makes
 it migrate (and cache) again."""
 
+import re
 import sys
 
 from support import ProjectTestCase, backend_variants, server_databases, server_sql
@@ -31,7 +32,7 @@ class DatabaseCacheTests(ProjectTestCase):
             )
         names = server_databases(self.backend, f"test_{self.db_name}_dpcache_")
         # PostgreSQL's spare copies are SpareCopyTests' business.
-        return [name for name in names if not name.endswith("_next")]
+        return [n for n in names if not re.search(r"_(next|part)\d*$", n)]
 
     def edit(self, relative: str, old: str, new: str) -> None:
         path = self.project_dir / relative
@@ -160,6 +161,29 @@ class SpareCopyTests(ProjectTestCase):
         self.assertEqual(second[entry], first[entry])
         # Renamed into the test database (and dropped with it), then remade.
         self.assertNotEqual(second[spare], first[spare])
+        self.assertNothingLeft()
+
+    def test_clones_are_made_from_spares(self):
+        # Four classes that check the migrated row, long enough (about 2 s
+        # a worker) for the spares of the test database and both clones.
+        labels = [f"scenarios.test_bins.Early{i}" for i in range(4)]
+        first_run = self.run_tests(*labels, "--parallel", "2")
+        self.assertCounts(first_run, passed=20)
+        first = self.copies()
+        self.assertEqual(
+            sorted(
+                re.search(r"_next\d*$", name)[0] for name in first if "_next" in name
+            ),
+            ["_next", "_next1", "_next2"],
+            first,
+        )
+        second_run = self.run_tests(*labels, "--parallel", "2")
+        self.assertCounts(second_run, passed=20)
+        second = self.copies()
+        self.assertEqual(set(second), set(first))
+        for name in first:
+            if "_next" in name:
+                self.assertNotEqual(second[name], first[name], name)
         self.assertNothingLeft()
 
     def test_a_new_fingerprint_drops_the_old_spare(self):

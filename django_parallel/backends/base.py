@@ -37,6 +37,9 @@ class CloneAdapter:
     staging_dir: str | None = None
     log: Callable[[str], None] = print
     created: list[str] = field(default_factory=list)
+    # The cache entry the test database is an unchanged copy of, whose
+    # spare copies can become clones.
+    spare_source: str | None = None
 
     can_clone = False
 
@@ -94,23 +97,32 @@ class CloneAdapter:
         """Drop every cache entry of this database; return what was dropped."""
         raise NotImplementedError
 
-    # A spare copy of a cache entry, made in the background while a run's
-    # tests run, that the next run takes in place of copying the entry.
+    # Spare copies of a cache entry, made in the background while a run's
+    # tests run, that the next run takes in place of copying the entry:
+    # number 0 becomes its test database, number N its clone for slot N.
 
     supports_spare = False
 
-    def take_spare(self, location: str, test_name: str) -> bool:
-        """Turn the spare copy of ``location`` into the test database
-        ``test_name``; False when there is no spare to take."""
+    def take_spare(self, location: str, name: str, number: int = 0) -> bool:
+        """Turn spare ``number`` of ``location`` into the database ``name``;
+        False when there is no such spare (or ``name`` exists)."""
         return False
 
-    def make_spare(self, location: str) -> None:
-        """Make the spare copy of ``location`` the next run takes."""
+    def make_spare(self, location: str, number: int = 0) -> None:
+        """Make spare ``number`` of ``location`` for the next run."""
+
+    def spare_name(self, location: str, number: int = 0, kind: str = "next") -> str:
+        # Cache locations leave room for this suffix (see server_cache_name).
+        return f"{location}_{kind}{number or ''}"
+
+    def is_spare_of(self, name: str, location: str) -> bool:
+        return name.startswith(f"{location}_next")
 
     def server_cache_name(self, fingerprint: str, limit: int) -> str:
-        """``<test database>_dpcache_<hash>``, the test name shortened to fit."""
+        """``<test database>_dpcache_<hash>``, the test name shortened to fit
+        with room for a spare's suffix (``_next123``)."""
         prefix = self.cache_prefix
-        return prefix[: limit - 12] + fingerprint[:12]
+        return prefix[: limit - 20] + fingerprint[:12]
 
     def __post_init__(self) -> None:
         # Cache entries are named after the test database. Once it exists,
@@ -118,6 +130,18 @@ class CloneAdapter:
         # "test_test_..." from it, so the name is taken now; cache adapters
         # are made before the test database is.
         self.cache_prefix = f"{self.connection.creation._get_test_db_name()}_dpcache_"
+
+    def take_spare_clones(self, slots: list[int], targets: list[str]) -> list[str]:
+        """The targets made from spare copies of ``spare_source``."""
+        if not self.spare_source or not self.supports_spare:
+            return []
+        taken = [
+            target
+            for slot, target in zip(slots, targets, strict=True)
+            if self.take_spare(self.spare_source, target, slot)
+        ]
+        self.created.extend(taken)
+        return taken
 
     def destroy_clones(self) -> None:
         if self.keepdb:

@@ -59,6 +59,7 @@ class MySQLCloneAdapter(CloneAdapter):
 
     def create_clones(self, slots) -> None:
         self.connection.close()
+        slots = list(slots)
         if not self._read_schema(self.test_name):
             return self._clone_like_django(slots)
         with self._cursor() as cursor:
@@ -68,6 +69,8 @@ class MySQLCloneAdapter(CloneAdapter):
             if name in existing:
                 self.check_replaceable(name)
                 self._drop(name)
+        taken = self.take_spare_clones(slots, targets)
+        targets = [name for name in targets if name not in taken]
         errors = run_concurrently(self._copy, targets)
         if errors:
             raise errors[0]
@@ -141,12 +144,12 @@ class MySQLCloneAdapter(CloneAdapter):
         self._copy(self.test_name, source=location, create=False)
 
     def clear_cache(self, keep: str | None = None) -> list[str]:
-        kept = {keep, self.spare_name(keep)} if keep else set()
         with self._cursor() as cursor:
             names = [
                 name
                 for name in self._existing(cursor)
-                if name.startswith(self.cache_prefix) and name not in kept
+                if name.startswith(self.cache_prefix)
+                and (not keep or (name != keep and not self.is_spare_of(name, keep)))
             ]
         for name in names:
             self._drop(name)
@@ -156,20 +159,17 @@ class MySQLCloneAdapter(CloneAdapter):
     # tables of a spare copy with one RENAME TABLE costs next to nothing.
     supports_spare = True
 
-    def spare_name(self, location: str) -> str:
-        return f"{location[:59]}_next"
+    def take_spare(self, location: str, name: str, number: int = 0) -> bool:
+        return self._move(self.spare_name(location, number), name)
 
-    def take_spare(self, location: str, test_name: str) -> bool:
-        return self._move(self.spare_name(location), test_name)
-
-    def make_spare(self, location: str) -> None:
-        spare = self.spare_name(location)
+    def make_spare(self, location: str, number: int = 0) -> None:
+        spare = self.spare_name(location, number)
         with self._cursor() as cursor:
             if spare in self._existing(cursor):
                 return
         if not self._read_schema(location):
             return
-        partial = f"{spare[:56]}_partial"
+        partial = self.spare_name(location, number, kind="part")
         self._drop(partial)
         self._copy(partial, source=location)
         self.created.remove(partial)

@@ -30,12 +30,16 @@ class PostgreSQLCloneAdapter(CloneAdapter):
         close_pool = getattr(self.connection, "close_pool", None)
         if close_pool is not None:
             close_pool()
+        slots = list(slots)
         targets = [self.clone_name(slot) for slot in slots]
         for name in targets:
             if self._exists(name):
                 self.check_replaceable(name)
                 self._drop(name)
-        sources = [self.test_name]
+        taken = self.take_spare_clones(slots, targets)
+        targets = [name for name in targets if name not in taken]
+        # Every finished copy serves as a template for the next round.
+        sources = [self.test_name, *taken]
         while targets:
             batch = list(zip(sources, targets, strict=False))
             targets = targets[len(batch) :]
@@ -67,13 +71,16 @@ class PostgreSQLCloneAdapter(CloneAdapter):
         return self.connection.settings_dict["TEST"].get("TEMPLATE")
 
     def clear_cache(self, keep: str | None = None) -> list[str]:
-        kept = {keep, self.spare_name(keep)} if keep else set()
         with self.connection.creation._nodb_cursor() as cursor:
             cursor.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s",
                 [self.cache_prefix.replace("_", r"\_") + "%"],
             )
-            names = [name for (name,) in cursor.fetchall() if name not in kept]
+            names = [
+                name
+                for (name,) in cursor.fetchall()
+                if not keep or (name != keep and not self.is_spare_of(name, keep))
+            ]
         for name in names:
             self._drop(name)
         return names
@@ -82,25 +89,23 @@ class PostgreSQLCloneAdapter(CloneAdapter):
     # database; renaming a spare copy is instant.
     supports_spare = True
 
-    def spare_name(self, location: str) -> str:
-        return f"{location[:58]}_next"
-
-    def take_spare(self, location: str, test_name: str) -> bool:
-        spare = self.spare_name(location)
-        if not self._exists(spare) or self._exists(test_name):
+    def take_spare(self, location: str, name: str, number: int = 0) -> bool:
+        spare = self.spare_name(location, number)
+        if not self._exists(spare) or self._exists(name):
             return False
         try:
             self._execute(
-                f"ALTER DATABASE {self._quote(spare)} RENAME TO {self._quote(test_name)}"
+                f"ALTER DATABASE {self._quote(spare)} RENAME TO {self._quote(name)}"
             )
         except Exception:
             # Taken by a run that started at the same moment, say.
             return False
         return True
 
-    def make_spare(self, location: str) -> None:
-        spare = self.spare_name(location)
+    def make_spare(self, location: str, number: int = 0) -> None:
+        spare = self.spare_name(location, number)
         if not self._exists(spare):
+            # Atomic: a half-made database is never visible.
             self._execute(
                 f"CREATE DATABASE {self._quote(spare)} WITH TEMPLATE {self._quote(location)}"
             )
