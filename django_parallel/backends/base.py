@@ -135,13 +135,17 @@ class CloneAdapter:
         """The targets made from spare copies of ``spare_source``."""
         if not self.spare_source or not self.supports_spare:
             return []
-        taken = [
-            target
-            for slot, target in zip(slots, targets, strict=True)
-            if self.take_spare(self.spare_source, target, slot)
-        ]
+        taken = self.take_spares(
+            self.spare_source, list(zip(slots, targets, strict=True))
+        )
         self.created.extend(taken)
         return taken
+
+    def take_spares(self, location: str, wanted: list[tuple[int, str]]) -> list[str]:
+        """``take_spare`` for each (number, name) pair; the names made."""
+        return [
+            name for number, name in wanted if self.take_spare(location, name, number)
+        ]
 
     def destroy_clones(self) -> None:
         if self.keepdb:

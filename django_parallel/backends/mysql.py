@@ -162,6 +162,16 @@ class MySQLCloneAdapter(CloneAdapter):
     def take_spare(self, location: str, name: str, number: int = 0) -> bool:
         return self._move(self.spare_name(location, number), name)
 
+    def take_spares(self, location: str, wanted: list[tuple[int, str]]) -> list[str]:
+        taken = []
+
+        def take(pair: tuple[int, str]) -> None:
+            if self.take_spare(location, pair[1], pair[0]):
+                taken.append(pair[1])
+
+        run_concurrently(take, wanted)
+        return taken
+
     def make_spare(self, location: str, number: int = 0) -> None:
         spare = self.spare_name(location, number)
         with self._cursor() as cursor:

@@ -102,6 +102,29 @@ class PostgreSQLCloneAdapter(CloneAdapter):
             return False
         return True
 
+    def take_spares(self, location: str, wanted: list[tuple[int, str]]) -> list[str]:
+        # One session for all: a connection costs more than a rename.
+        taken = []
+        with self.connection.creation._nodb_cursor() as cursor:
+            names = [self.spare_name(location, n) for n, _ in wanted]
+            names += [name for _, name in wanted]
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname = ANY(%s)", [names]
+            )
+            existing = {name for (name,) in cursor.fetchall()}
+            for number, name in wanted:
+                spare = self.spare_name(location, number)
+                if spare not in existing or name in existing:
+                    continue
+                try:
+                    cursor.execute(
+                        f"ALTER DATABASE {self._quote(spare)} RENAME TO {self._quote(name)}"
+                    )
+                except Exception:
+                    continue  # Taken by a run that started at the same moment.
+                taken.append(name)
+        return taken
+
     def make_spare(self, location: str, number: int = 0) -> None:
         spare = self.spare_name(location, number)
         if not self._exists(spare):
