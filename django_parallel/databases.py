@@ -23,7 +23,13 @@ from django.db import connections
 from django.test.utils import NullTimeKeeper, get_unique_databases_and_mirrors
 
 from django_parallel.backends import adapter_for
-from django_parallel.dbcache import fingerprint
+from django_parallel.dbcache import (
+    drop_serialized,
+    fingerprint,
+    load_serialized,
+    save_serialized,
+    serialized_path,
+)
 from django_parallel.errors import RunnerError
 
 # Django 6.0 deprecated create_test_db(serialize=...); before 6.0 it defaulted
@@ -217,6 +223,22 @@ def _use_test_database(connection, test_name: str) -> None:
         connection.creation.mark_expected_failures_and_skips()
 
 
+def _serialized(connection, location: str | None) -> str:
+    """The database serialized for serialized_rollback; for a copy of cache
+    entry ``location``, kept with the cache and serialized only once."""
+    if location is None:
+        return connection.creation.serialize_db_to_string()
+    path = serialized_path(connection.alias, location)
+    contents = load_serialized(path)
+    if contents is None:
+        contents = connection.creation.serialize_db_to_string()
+        try:
+            save_serialized(path, connection.alias, contents)
+        except OSError:
+            pass  # Serialized again next time.
+    return contents
+
+
 def clear_caches(aliases, *, log=print) -> None:
     """Drop the migrated-database cache entries of ``aliases``."""
     for alias in aliases:
@@ -224,6 +246,7 @@ def clear_caches(aliases, *, log=print) -> None:
         if adapter.supports_cache:
             for dropped in adapter.clear_cache():
                 log(f"Dropped cached test database {dropped}.")
+            drop_serialized(alias)
 
 
 def setup_databases(
@@ -268,7 +291,7 @@ def setup_databases(
                     cache=cache,
                 )
             if aliases[0] in usage.serialized_aliases:
-                serialize.append(primary)
+                serialize.append((primary, location))
             if parallel > 1:
                 adapter = adapter_for(
                     primary,
@@ -299,10 +322,8 @@ def setup_databases(
                 connections[mirror_of].settings_dict
             )
         # Serialize last so that routers and mirrors see every database.
-        for connection in serialize:
-            connection._test_serialized_contents = (
-                connection.creation.serialize_db_to_string()
-            )
+        for connection, location in serialize:
+            connection._test_serialized_contents = _serialized(connection, location)
     except BaseException:
         teardown_databases(created, verbosity=verbosity, keepdb=keepdb)
         raise

@@ -11,6 +11,10 @@ served; the entry it replaces is dropped. What the backend keeps is its
 adapter's business: a file under ``.django_parallel/dbcache/`` for SQLite, a
 template database for PostgreSQL, a copied database for MariaDB/MySQL.
 
+The serialized contents of an entry (for ``serialized_rollback``) are kept
+beside it as a file, keyed by the entry and the settings that change what is
+serialized.
+
 What the fingerprint cannot see (a data migration reading a file outside the
 app, say) needs ``--no-db-cache`` or ``--clear-db-cache``.
 """
@@ -115,3 +119,56 @@ def fingerprint(connection) -> str:
             feed(str(path.name))
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+# The serialized contents of a cached test database (for serialized_rollback)
+# are as fixed by the fingerprint as its schema and rows, so they are kept
+# beside the cache, whatever the backend, and not serialized again.
+
+
+def serialized_path(alias: str, location: str) -> str:
+    """Where the serialized contents of cache entry ``location`` are kept."""
+    key = repr(
+        (
+            location,
+            list(getattr(settings, "TEST_NON_SERIALIZED_APPS", [])),
+            sorted((getattr(settings, "SERIALIZATION_MODULES", None) or {}).items()),
+        )
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return os.path.join(cache_dir(), f"{alias}-{digest}{SERIALIZED_SUFFIX}")
+
+
+SERIALIZED_SUFFIX = ".serialized.json"
+
+
+def load_serialized(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    except OSError:
+        return None
+
+
+def save_serialized(path: str, alias: str, contents: str) -> None:
+    """Keep ``contents`` at ``path``, dropping the alias's older ones."""
+    drop_serialized(alias, keep=path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    partial = f"{path}.partial-{os.getpid()}"
+    with open(partial, "w", encoding="utf-8") as file:
+        file.write(contents)
+    os.replace(partial, path)
+
+
+def drop_serialized(alias: str, keep: str | None = None) -> list[str]:
+    directory = cache_dir()
+    if not os.path.isdir(directory):
+        return []
+    dropped = []
+    for name in os.listdir(directory):
+        path = os.path.join(directory, name)
+        if name.startswith(f"{alias}-") and name.endswith(SERIALIZED_SUFFIX):
+            if path != keep:
+                os.remove(path)
+                dropped.append(path)
+    return dropped

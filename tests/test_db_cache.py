@@ -94,6 +94,40 @@ class DatabaseCacheTests(ProjectTestCase):
         self.assertIn(FRESH, run.stderr)
         self.assertIn(CACHED, self.run_probe(env={"DP_ROUTER": "1"}).stderr)
 
+    def test_serialized_contents_are_kept_with_the_cache(self):
+        first = self.run_tests("scenarios.test_serialized")
+        self.assertCounts(first, passed=1)
+        self.assertIn("RESTORED from migration", first.stdout)
+        kept = list(
+            (self.project_dir / ".django_parallel" / "dbcache").glob(
+                "*.serialized.json"
+            )
+        )
+        self.assertEqual(len(kept), 1, kept)
+        # What the next run restores comes from the kept file, not from
+        # serializing the database again.
+        kept[0].write_text(
+            kept[0].read_text().replace("from migration", "from the file")
+        )
+        second = self.run_tests("scenarios.test_serialized")
+        self.assertIn(CACHED, second.stderr)
+        self.assertIn("RESTORED from the file", second.stdout)
+        self.edit(
+            "scenarios/migrations/0001_initial.py",
+            'create(text="from migration")',
+            'create(text="edited migration")',
+        )
+        third = self.run_tests("scenarios.test_serialized")
+        self.assertIn(FRESH, third.stderr)
+        self.assertIn("RESTORED edited migration", third.stdout)
+        after = list(
+            (self.project_dir / ".django_parallel" / "dbcache").glob(
+                "*.serialized.json"
+            )
+        )
+        self.assertEqual(len(after), 1, after)
+        self.assertNotEqual(after, kept)
+
     def test_no_db_cache_migrates_and_caches_nothing(self):
         run = self.run_probe("--no-db-cache")
         self.assertIn(FRESH, run.stderr)

@@ -98,7 +98,7 @@ class SQLiteCloneAdapter(CloneAdapter):
         return self._drop_cache_files(keep=None)
 
     def _drop_cache_files(self, keep: str | None) -> list[str]:
-        from django_parallel.dbcache import cache_dir
+        from django_parallel.dbcache import SERIALIZED_SUFFIX, cache_dir
 
         directory = cache_dir()
         if not os.path.isdir(directory):
@@ -106,7 +106,11 @@ class SQLiteCloneAdapter(CloneAdapter):
         dropped = []
         for name in os.listdir(directory):
             path = os.path.join(directory, name)
-            if name.startswith(f"{self.alias}-") and path != keep:
+            if (
+                name.startswith(f"{self.alias}-")
+                and not name.endswith(SERIALIZED_SUFFIX)
+                and path != keep
+            ):
                 os.remove(path)
                 dropped.append(path)
         return dropped
