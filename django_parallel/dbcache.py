@@ -161,14 +161,23 @@ def save_serialized(path: str, alias: str, contents: str) -> None:
 
 
 def drop_serialized(alias: str, keep: str | None = None) -> list[str]:
+    return drop_cache_files(alias, keep, serialized=True)
+
+
+def drop_cache_files(alias: str, keep: str | None, *, serialized: bool) -> list[str]:
+    """Delete the alias's files in the cache directory, but ``keep``: its
+    serialized contents, or (``serialized=False``) everything else."""
     directory = cache_dir()
     if not os.path.isdir(directory):
         return []
     dropped = []
     for name in os.listdir(directory):
         path = os.path.join(directory, name)
-        if name.startswith(f"{alias}-") and name.endswith(SERIALIZED_SUFFIX):
-            if path != keep:
-                os.remove(path)
-                dropped.append(path)
+        if (
+            name.startswith(f"{alias}-")
+            and name.endswith(SERIALIZED_SUFFIX) == serialized
+            and path != keep
+        ):
+            os.remove(path)
+            dropped.append(path)
     return dropped

@@ -323,6 +323,14 @@ class WorkerCountTests(ParallelTestCase):
         self.assertNothingLeft()
 
 
+def write_durations_record(project_dir, module: str, durations: dict) -> None:
+    """A durations record giving each class of ``module`` its seconds."""
+    record = project_dir / ".django_parallel" / "durations.json"
+    record.parent.mkdir()
+    classes = {f"{module}.{name}": s for name, s in durations.items()}
+    record.write_text(json.dumps({"version": 1, "classes": classes}))
+
+
 class DurationsRecordTests(ParallelTestCase):
     def test_each_run_records_per_class_durations(self):
         self.run_parallel("scenarios.test_normal")
@@ -339,12 +347,7 @@ class DurationsScheduleTests(ParallelTestCase):
     first: AFailsFirst (12 tests, the most) goes first without a record."""
 
     def write_record(self, durations: dict[str, float]) -> None:
-        record = self.project_dir / ".django_parallel" / "durations.json"
-        record.parent.mkdir()
-        classes = {
-            f"scenarios.test_failfast.{name}": s for name, s in durations.items()
-        }
-        record.write_text(json.dumps({"version": 1, "classes": classes}))
+        write_durations_record(self.project_dir, "scenarios.test_failfast", durations)
 
     def test_without_a_record_the_biggest_class_goes_first(self):
         run = self.run_parallel("scenarios.test_failfast", "--failfast")
@@ -362,33 +365,29 @@ class BinsScheduleTests(ParallelTestCase):
     """A long TransactionTestCase starts at once on one worker instead of
     after every TestCase, and no TestCase runs after it on that worker."""
 
-    def write_record(self, durations: dict[str, float]) -> None:
-        record = self.project_dir / ".django_parallel" / "durations.json"
-        record.parent.mkdir()
-        classes = {f"scenarios.test_bins.{name}": s for name, s in durations.items()}
-        record.write_text(json.dumps({"version": 1, "classes": classes}))
+    def run_recorded(self, transactional_seconds: float, *args):
+        """Run the scenario with a record giving the TransactionTestCase
+        ``transactional_seconds`` and each TestCase class one second."""
+        write_durations_record(
+            self.project_dir,
+            "scenarios.test_bins",
+            {"LateTransactional": transactional_seconds}
+            | {f"Early{i}": 1.0 for i in range(4)},
+        )
+        return self.run_parallel("scenarios.test_bins", *args)
 
     def test_long_transaction_test_case_starts_first(self):
-        self.write_record(
-            {"LateTransactional": 4.0, **{f"Early{i}": 1.0 for i in range(4)}}
-        )
-        run = self.run_parallel("scenarios.test_bins", "--failfast")
+        run = self.run_recorded(4.0, "--failfast")
         self.assertEqual(run.summary["failed"], 1, run.describe())
         self.assertLess(run.summary["passed"], 20)
 
     def test_short_transaction_test_case_waits_for_the_test_cases(self):
-        self.write_record(
-            {"LateTransactional": 0.1, **{f"Early{i}": 1.0 for i in range(4)}}
-        )
-        run = self.run_parallel("scenarios.test_bins", "--failfast")
+        run = self.run_recorded(0.1, "--failfast")
         self.assertEqual(run.summary["failed"], 1, run.describe())
         self.assertEqual(run.summary["passed"], 20)
 
     def test_test_cases_never_follow_it_on_a_worker(self):
-        self.write_record(
-            {"LateTransactional": 4.0, **{f"Early{i}": 1.0 for i in range(4)}}
-        )
-        run = self.run_parallel("scenarios.test_bins")
+        run = self.run_recorded(4.0)
         self.assertCounts(run, passed=20, failed=1)
 
 

@@ -90,17 +90,7 @@ class PostgreSQLCloneAdapter(CloneAdapter):
     supports_spare = True
 
     def take_spare(self, location: str, name: str, number: int = 0) -> bool:
-        spare = self.spare_name(location, number)
-        if not self._exists(spare) or self._exists(name):
-            return False
-        try:
-            self._execute(
-                f"ALTER DATABASE {self._quote(spare)} RENAME TO {self._quote(name)}"
-            )
-        except Exception:
-            # Taken by a run that started at the same moment, say.
-            return False
-        return True
+        return bool(self.take_spares(location, [(number, name)]))
 
     def take_spares(self, location: str, wanted: list[tuple[int, str]]) -> list[str]:
         # One session for all: a connection costs more than a rename.

@@ -98,22 +98,9 @@ class SQLiteCloneAdapter(CloneAdapter):
         return self._drop_cache_files(keep=None)
 
     def _drop_cache_files(self, keep: str | None) -> list[str]:
-        from django_parallel.dbcache import SERIALIZED_SUFFIX, cache_dir
+        from django_parallel.dbcache import drop_cache_files
 
-        directory = cache_dir()
-        if not os.path.isdir(directory):
-            return []
-        dropped = []
-        for name in os.listdir(directory):
-            path = os.path.join(directory, name)
-            if (
-                name.startswith(f"{self.alias}-")
-                and not name.endswith(SERIALIZED_SUFFIX)
-                and path != keep
-            ):
-                os.remove(path)
-                dropped.append(path)
-        return dropped
+        return drop_cache_files(self.alias, keep, serialized=False)
 
     def _drop(self, name: str) -> None:
         if os.path.exists(name):

@@ -152,20 +152,27 @@ class Schedule:
         """The task ``slot``'s worker runs next; None when nothing is left
         that it may run (the worker is then done)."""
         floor = self.floors[slot]
+        work_by_bin: dict[int, float] = {}
+        for item in self.pending:
+            work_by_bin[item.bin] = work_by_bin.get(item.bin, 0.0) + item.estimate
+        allowed: dict[int, bool] = {floor: True}
         for position, item in enumerate(self.pending):
             if item.bin < floor:
                 continue
-            if item.bin > floor and not self._may_move_on(slot, item.bin):
-                continue
-            del self.pending[position]
-            self.floors[slot] = item.bin
-            return item.task
+            if item.bin not in allowed:
+                allowed[item.bin] = self._may_move_on(slot, item.bin, work_by_bin)
+            if allowed[item.bin]:
+                del self.pending[position]
+                self.floors[slot] = item.bin
+                return item.task
         self.finished.add(slot)
         return None
 
-    def _may_move_on(self, slot: int, to_bin: int) -> bool:
-        earlier = [p for p in self.pending if p.bin < to_bin]
-        if not earlier:
+    def _may_move_on(
+        self, slot: int, to_bin: int, work_by_bin: dict[int, float]
+    ) -> bool:
+        earlier_bins = [b for b in work_by_bin if b < to_bin]
+        if not earlier_bins:
             return True
         staying = [
             floor
@@ -173,13 +180,12 @@ class Schedule:
             if other != slot and other not in self.finished and floor < to_bin
         ]
         # Every earlier bin still needs a worker that may run it...
-        if any(all(floor > p.bin for floor in staying) for p in earlier):
+        if any(all(floor > b for floor in staying) for b in earlier_bins):
             return False
         # ...and the workers staying behind must not become the tail.
-        left = sum(p.estimate for p in self.pending)
         workers = len(self.floors) - len(self.finished)
-        earlier_work = sum(p.estimate for p in earlier)
-        return earlier_work / len(staying) <= left / workers
+        earlier_work = sum(work_by_bin[b] for b in earlier_bins)
+        return earlier_work / len(staying) <= sum(work_by_bin.values()) / workers
 
     def put_back(self, slot: int, task: Task, like: int) -> None:
         """Queue ``task``, what is left of task ``like``, to run next."""
