@@ -20,6 +20,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -141,7 +142,7 @@ def prepare_suite(args) -> tuple[Path, list[str], dict]:
     if args.suite == "example":
         return ROOT / "example", [], env
     if args.suite == "synthetic":
-        target = Path(tempfile.mkdtemp(prefix="dp-synthetic-"))
+        target = args.scratch / "synthetic"
         subprocess.run(
             [
                 sys.executable,
@@ -160,6 +161,15 @@ def prepare_suite(args) -> tuple[Path, list[str], dict]:
 
 
 def main() -> None:
+    # The generated project and the launcher go with the run.
+    scratch = tempfile.mkdtemp(prefix="dp-bench-")
+    try:
+        _main(Path(scratch))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _main(scratch: Path) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", choices=["example", "synthetic"], default="example")
     parser.add_argument("--project", help="a Django project directory (with manage.py)")
@@ -180,8 +190,9 @@ def main() -> None:
     if args.project:
         args.suite = "project"
 
+    args.scratch = scratch
     project, labels, extra_env = prepare_suite(args)
-    launcher = Path(tempfile.mkdtemp(prefix="dp-bench-")) / "launch.py"
+    launcher = scratch / "launch.py"
     launcher.write_text(LAUNCHER)
     env = {**os.environ, **extra_env}
     env["PYTHONPATH"] = os.pathsep.join(

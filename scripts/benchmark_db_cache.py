@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -87,15 +88,19 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
     first, second = [], []
-    for _ in range(args.repeats):
-        first.append(setup_seconds(project, labels, "--clear-db-cache"))
-        second.append(setup_seconds(project, labels))
-    # Leave no cache entry (nor spare copy) behind on the server.
-    setup_seconds(project, labels, "--clear-db-cache", "--no-db-cache")
+    try:
+        for _ in range(args.repeats):
+            first.append(setup_seconds(project, labels, "--clear-db-cache"))
+            second.append(setup_seconds(project, labels))
+    finally:
+        # Leave no cache entry (nor spare copy) behind, nor a generated project.
+        setup_seconds(project, labels, "--clear-db-cache", "--no-db-cache")
+        if not args.project and args.suite == "synthetic":
+            shutil.rmtree(project, ignore_errors=True)
     a, b = statistics.median(first), statistics.median(second)
     print(
-        f"{project.name}: database set-up {a:.3f}s migrating, {b:.3f}s from the "
-        f"cache ({b / a:.1%} of the first run)"
+        f"{args.suite if not args.project else project.name}: database set-up "
+        f"{a:.3f}s migrating, {b:.3f}s from the cache ({b / a:.1%} of the first run)"
     )
 
 
