@@ -509,7 +509,14 @@ class Runner:
         return databases
 
     def _record_durations(self, result, suite) -> None:
-        measured = getattr(result, "class_durations", None)
+        if result.shouldStop:
+            # A stopped run timed only part of some classes.
+            return
+        # A worker times a whole class, its fixtures too; a serial run adds
+        # up its tests.
+        measured = getattr(suite, "class_seconds", None) or getattr(
+            result, "class_durations", None
+        )
         if measured:
             groups = [[test] for test in iter_tests(suite)]
             bins = dict(

@@ -33,8 +33,16 @@ def makespan(durations: list[float], workers: int) -> float:
     return max(free_at)
 
 
-def schedule_makespan(durations: list[float], bins: list[int], workers: int) -> float:
-    """Wall time when django_parallel's Schedule hands the classes out."""
+def schedule_makespan(
+    durations: list[float],
+    bins: list[int],
+    workers: int,
+    actual: list[float] | None = None,
+) -> float:
+    """Wall time when django_parallel's Schedule hands the classes out,
+    planning from ``durations`` while the classes take ``actual`` seconds
+    (the same, unless given)."""
+    actual = durations if actual is None else actual
     from django_parallel.parallel.scheduling import Planned, Schedule
     from django_parallel.parallel.worker import Task
 
@@ -47,11 +55,11 @@ def schedule_makespan(durations: list[float], bins: list[int], workers: int) -> 
     finished = 0.0
     while free_at:
         now, slot = heapq.heappop(free_at)
-        task = schedule.next_for(slot)
+        task = schedule.next_for(slot, now)
         if task is None:
             finished = max(finished, now)
             continue
-        heapq.heappush(free_at, (now + durations[task.id], slot))
+        heapq.heappush(free_at, (now + actual[task.id], slot))
     return finished
 
 
@@ -70,21 +78,39 @@ def synthetic_durations(classes: int, seed: int = 2026) -> list[float]:
 
 
 def compare(
-    durations: list[float], bins: list[int], worker_counts: list[int]
+    durations: list[float],
+    bins: list[int],
+    worker_counts: list[int],
+    noise: float = 0.0,
+    trials: int = 1,
 ) -> list[dict]:
+    """Per worker count, the mean over ``trials`` of each dispatcher's wall
+    time and efficiency. With ``noise``, every trial's classes take their
+    recorded time times a log-normal factor of that sigma, as on a busy
+    machine, while our schedule still plans from the record."""
+    rng = random.Random(7)
     rows = []
     for workers in worker_counts:
-        bound = lower_bound(durations, workers)
-        django = makespan(durations, workers)
-        ours = schedule_makespan(durations, bins, workers)
+        totals = {"bound": 0.0, "django": 0.0, "ours": 0.0, "dj_eff": 0.0, "eff": 0.0}
+        for _ in range(trials if noise else 1):
+            actual = [d * rng.lognormvariate(0.0, noise) for d in durations]
+            bound = lower_bound(actual, workers)
+            django = makespan(actual, workers)
+            ours = schedule_makespan(durations, bins, workers, actual)
+            totals["bound"] += bound
+            totals["django"] += django
+            totals["ours"] += ours
+            totals["dj_eff"] += bound / django
+            totals["eff"] += bound / ours
+        runs = trials if noise else 1
         rows.append(
             {
                 "workers": workers,
-                "lower_bound_s": round(bound, 3),
-                "django_s": round(django, 3),
-                "django_efficiency": round(bound / django, 4),
-                "ours_s": round(ours, 3),
-                "ours_efficiency": round(bound / ours, 4),
+                "lower_bound_s": round(totals["bound"] / runs, 3),
+                "django_s": round(totals["django"] / runs, 3),
+                "django_efficiency": round(totals["dj_eff"] / runs, 4),
+                "ours_s": round(totals["ours"] / runs, 3),
+                "ours_efficiency": round(totals["eff"] / runs, 4),
             }
         )
     return rows
@@ -100,6 +126,15 @@ def main() -> None:
         help="use a generated long-tailed suite of this many classes",
     )
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 4, 8, 16, 32, 64])
+    parser.add_argument(
+        "--noise",
+        type=float,
+        default=0.0,
+        metavar="SIGMA",
+        help="classes take their recorded time times a log-normal factor "
+        "(e.g. 0.15); the schedule still plans from the record",
+    )
+    parser.add_argument("--trials", type=int, default=200, help="with --noise")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = parser.parse_args()
     if args.synthetic:
@@ -120,10 +155,11 @@ def main() -> None:
         parser.error("give a durations file or --synthetic N")
     if not durations:
         parser.error("no durations to simulate")
-    rows = compare(durations, bins, args.workers)
+    rows = compare(durations, bins, args.workers, args.noise, args.trials)
     print(
         f"{source}: {len(durations)} classes, {sum(durations):.1f}s in all, "
         f"longest {max(durations):.1f}s"
+        + (f", noise sigma {args.noise:g} ({args.trials} trials)" if args.noise else "")
     )
     print(
         f"{'workers':>7} {'bound':>8} {'django':>8} {'eff':>6} {'ours':>8} {'eff':>6}"

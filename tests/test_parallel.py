@@ -341,6 +341,41 @@ class DurationsRecordTests(ParallelTestCase):
             self.assertIn(f'"scenarios.test_normal.Filler{name}"', text)
 
 
+class DurationsRecordContentsTests(ParallelTestCase):
+    """What a run writes into the record: whole classes, fixtures included;
+    a blend with what was recorded before; nothing after a stopped run."""
+
+    def recorded(self) -> dict[str, float]:
+        record = self.project_dir / ".django_parallel" / "durations.json"
+        return json.loads(record.read_text())["classes"]
+
+    def test_a_class_fixture_counts_in_the_class_time(self):
+        run = self.run_parallel("scenarios.test_slow_fixture", "scenarios.test_normal")
+        self.assertCounts(run, passed=10)
+        seconds = self.recorded()["scenarios.test_slow_fixture.SlowFixture"]
+        self.assertGreaterEqual(seconds, 0.6)
+
+    def test_a_new_time_moves_the_record_half_way(self):
+        write_durations_record(
+            self.project_dir, "scenarios.test_normal", {"FillerA": 100.0}
+        )
+        run = self.run_parallel("scenarios.test_normal")
+        self.assertCounts(run, passed=8)
+        seconds = self.recorded()["scenarios.test_normal.FillerA"]
+        self.assertGreater(seconds, 49.0)
+        self.assertLess(seconds, 51.0)
+
+    def test_a_stopped_run_leaves_the_record_alone(self):
+        write_durations_record(
+            self.project_dir, "scenarios.test_failfast", {"AFailsFirst": 7.0}
+        )
+        record = self.project_dir / ".django_parallel" / "durations.json"
+        before = record.read_text()
+        run = self.run_parallel("scenarios.test_failfast", "--failfast")
+        self.assertEqual(run.summary["failed"], 1, run.describe())
+        self.assertEqual(record.read_text(), before)
+
+
 class DurationsScheduleTests(ParallelTestCase):
     """The record decides the order classes are handed out in. With
     --failfast, how many tests pass before the stop shows which class went

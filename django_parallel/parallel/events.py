@@ -107,7 +107,11 @@ class Output:
 
 @dataclass(frozen=True)
 class TaskDone:
+    """A task's tests have run; ``seconds`` is its whole time in the worker,
+    class fixtures included, for the next run's schedule."""
+
     task: int
+    seconds: float = 0.0
 
 
 class RemoteError(Exception):

@@ -18,6 +18,7 @@ from django_parallel.parallel.events import (
     TestStarted,
     TestStopped,
 )
+from django_parallel.parallel.scheduling import class_key
 
 
 class RemoteSubTest(_SubTest):
@@ -41,6 +42,9 @@ class Replayer:
     def __init__(self, result: unittest.TestResult, tasks: dict[int, list]) -> None:
         self.result = result
         self.tasks = tasks
+        # Seconds per test class, fixtures included, as the workers timed
+        # its tasks (a class a crash split up has several).
+        self.class_seconds: dict[str, float] = {}
         if hasattr(result, "timing_is_remote"):
             result.timing_is_remote = True
 
@@ -102,7 +106,10 @@ class Replayer:
 
     @handle.register
     def _(self, event: TaskDone, slot: int) -> None:
-        pass
+        tests = self.tasks[event.task]
+        if tests:
+            key = class_key(tests[0])
+            self.class_seconds[key] = self.class_seconds.get(key, 0.0) + event.seconds
 
     def context_failed(self, description: str, text: str) -> None:
         """A worker died outside any test (in a class or module fixture)."""

@@ -12,6 +12,7 @@ import json
 import os
 import statistics
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ from django_parallel.parallel.worker import Task
 
 CACHE_DIR = ".django_parallel"
 DURATIONS_FILE = "durations.json"
+# How far one run's measurement moves a class's recorded time.
+NEW_RUN_WEIGHT = 0.5
 
 
 def durations_path(base_dir: str | None = None) -> str:
@@ -54,10 +57,15 @@ def save_durations(
     path: str, measured: dict[str, float], bins: dict[str, int] | None = None
 ) -> None:
     """Merge this run's per-class durations (and bins) into the record,
-    atomically."""
+    atomically. A class already recorded moves half way to its new time:
+    one run on a busy machine does not undo what earlier runs measured."""
     if not measured:
         return
-    merged = {**load_durations(path), **{k: round(v, 4) for k, v in measured.items()}}
+    merged = load_durations(path)
+    for key, seconds in measured.items():
+        old = merged.get(key)
+        blended = seconds if old is None else old + NEW_RUN_WEIGHT * (seconds - old)
+        merged[key] = round(blended, 4)
     merged_bins = {**load_bins(path), **(bins or {})}
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".durations-")
@@ -130,11 +138,15 @@ class Schedule:
     run depends on its bin: no TestCase may follow a TransactionTestCase on
     the same worker, because that empties the tables of the worker's
     database that data migrations filled; so a worker only moves on to a
-    later bin, never back. It moves on early, for a long class of a later
-    bin, only when the workers that stay behind can still do the work left
-    in the earlier bins in about the time the run has left: a slow
-    TransactionTestCase then starts on one worker while the others go on
-    with TestCases, instead of running alone at the end of the run.
+    later bin, never back.
+
+    Work a worker can no longer run is the run's inflexible part, so a
+    worker moves on early, for a long class of a later bin, only when
+    waiting would make that class end the run: when it must start now to
+    finish with the others. Until then the short classes of the later bins
+    stay open to every worker, and absorb the error of the estimates. A
+    slow TransactionTestCase so starts while the others still run
+    TestCases, instead of running alone at the end of the run.
     """
 
     def __init__(self, planned: Sequence[Planned], slots: Sequence[int]) -> None:
@@ -144,48 +156,69 @@ class Schedule:
         self.bins: dict[int, int] = {p.task.id: p.bin for p in planned}
         self.estimates: dict[int, float] = {p.task.id: p.estimate for p in planned}
         self.finished: set[int] = set()
+        # Per slot: when its current task started, and its estimate.
+        self.running: dict[int, tuple[float, float]] = {}
 
     def __len__(self) -> int:
         return len(self.pending)
 
-    def next_for(self, slot: int) -> Task | None:
-        """The task ``slot``'s worker runs next; None when nothing is left
-        that it may run (the worker is then done)."""
+    def next_for(self, slot: int, now: float | None = None) -> Task | None:
+        """The task ``slot``'s worker runs next, its previous one being
+        done; None when nothing is left that it may run (the worker is then
+        done). ``now`` is the time on ``time.monotonic()``'s clock."""
+        now = time.monotonic() if now is None else now
+        self.running.pop(slot, None)
         floor = self.floors[slot]
-        work_by_bin: dict[int, float] = {}
-        for item in self.pending:
-            work_by_bin[item.bin] = work_by_bin.get(item.bin, 0.0) + item.estimate
         allowed: dict[int, bool] = {floor: True}
         for position, item in enumerate(self.pending):
             if item.bin < floor:
                 continue
             if item.bin not in allowed:
-                allowed[item.bin] = self._may_move_on(slot, item.bin, work_by_bin)
+                allowed[item.bin] = self._may_move_on(slot, item, now)
             if allowed[item.bin]:
                 del self.pending[position]
                 self.floors[slot] = item.bin
+                self.running[slot] = (now, item.estimate)
                 return item.task
         self.finished.add(slot)
         return None
 
-    def _may_move_on(
-        self, slot: int, to_bin: int, work_by_bin: dict[int, float]
-    ) -> bool:
-        earlier_bins = [b for b in work_by_bin if b < to_bin]
-        if not earlier_bins:
+    def _may_move_on(self, slot: int, item: Planned, now: float) -> bool:
+        """Whether ``slot``'s worker should leave its bin for ``item``, the
+        longest task it may run, which is in a later bin."""
+        floor = self.floors[slot]
+        # What the worker would run instead: the longest task it may run
+        # without moving on that far.
+        instead = next((p for p in self.pending if floor <= p.bin < item.bin), None)
+        if instead is None:
             return True
-        staying = [
-            floor
-            for other, floor in self.floors.items()
-            if other != slot and other not in self.finished and floor < to_bin
-        ]
-        # Every earlier bin still needs a worker that may run it...
-        if any(all(floor > b for floor in staying) for b in earlier_bins):
+        others = [s for s in self.floors if s != slot and s not in self.finished]
+        staying = [s for s in others if self.floors[s] < item.bin]
+        earlier = {p.bin for p in self.pending if p.bin < item.bin}
+        # Every earlier bin still needs a worker that may run it.
+        if any(all(self.floors[s] > b for s in staying) for b in earlier):
             return False
-        # ...and the workers staying behind must not become the tail.
-        workers = len(self.floors) - len(self.finished)
-        earlier_work = sum(work_by_bin[b] for b in earlier_bins)
-        return earlier_work / len(staying) <= sum(work_by_bin.values()) / workers
+        remaining = {s: self._remaining(s, now) for s in others}
+        workers = len(others) + 1
+        level = (sum(p.estimate for p in self.pending) + sum(remaining.values())) / (
+            workers
+        )
+        # Moving now: the staying workers alone finish the earlier bins.
+        earlier_work = sum(p.estimate for p in self.pending if p.bin < item.bin)
+        staying_end = (earlier_work + sum(remaining[s] for s in staying)) / len(staying)
+        if_moved = max(item.estimate, staying_end, level)
+        # Waiting: the class starts when a worker is next free.
+        next_free = min(
+            [instead.estimate]
+            + [remaining[s] for s in others if self.floors[s] <= item.bin]
+        )
+        if_waited = max(next_free + item.estimate, level)
+        return if_moved < if_waited
+
+    def _remaining(self, slot: int, now: float) -> float:
+        """Expected seconds left in ``slot``'s running task."""
+        started, estimate = self.running.get(slot, (now, 0.0))
+        return max(0.0, started + estimate - now)
 
     def put_back(self, slot: int, task: Task, like: int) -> None:
         """Queue ``task``, what is left of task ``like``, to run next."""

@@ -59,6 +59,8 @@ class ParallelTestSuite:
         self.worker_databases: Callable[[int], WorkerDatabases] | None = None
         self.supervisor: Supervisor | None = None
         self.serialized_aliases: set[str] = set()
+        # After the run: seconds per class as the workers timed it.
+        self.class_seconds: dict[str, float] = {}
         self.used_aliases: set[str] = set()
 
     @classmethod
@@ -139,5 +141,7 @@ class ParallelTestSuite:
         from django.db import connections
 
         connections.close_all()
-        self.supervisor.run(Replayer(result, self.test_lists), self.worker_databases)
+        replayer = Replayer(result, self.test_lists)
+        self.supervisor.run(replayer, self.worker_databases)
+        self.class_seconds = replayer.class_seconds
         return result

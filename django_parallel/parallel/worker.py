@@ -328,10 +328,11 @@ def worker_main(plan: WorkerPlan, conn, stop_event) -> None:
         task = conn.recv()
         if task is None:
             break
+        started = time.perf_counter()
         _run_task(task, result, send)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
-        send(TaskDone(task.id))
+        send(TaskDone(task.id, time.perf_counter() - started))
     conn.close()
 
 
