@@ -42,25 +42,16 @@ def schedule_makespan(
     """Wall time when django_parallel's Schedule hands the classes out,
     planning from ``durations`` while the classes take ``actual`` seconds
     (the same, unless given)."""
-    actual = durations if actual is None else actual
-    from django_parallel.parallel.scheduling import Planned, Schedule
+    from django_parallel.parallel.scheduling import Planned, Schedule, simulate
     from django_parallel.parallel.worker import Task
 
+    actual = durations if actual is None else actual
     planned = [
         Planned(Task(index, b""), bin_, duration)
         for index, (duration, bin_) in enumerate(zip(durations, bins, strict=True))
     ]
     schedule = Schedule(planned, range(1, workers + 1))
-    free_at = [(0.0, slot) for slot in range(1, workers + 1)]
-    finished = 0.0
-    while free_at:
-        now, slot = heapq.heappop(free_at)
-        task = schedule.next_for(slot, now)
-        if task is None:
-            finished = max(finished, now)
-            continue
-        heapq.heappush(free_at, (now + actual[task.id], slot))
-    return finished
+    return simulate(schedule, actual)[0]
 
 
 def lower_bound(durations: list[float], workers: int) -> float:

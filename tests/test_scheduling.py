@@ -3,11 +3,11 @@ which class each worker gets and when, for suites whose shape makes the
 rules visible. (The runs in test_parallel show the same rules from outside.)
 """
 
-import heapq
 import random
 import unittest
 
 from django_parallel.parallel.scheduling import Planned, Schedule
+from django_parallel.parallel.scheduling import simulate as run_simulation
 from django_parallel.parallel.worker import Task
 
 
@@ -15,23 +15,12 @@ def simulate(classes, workers, actual=None):
     """Run ``classes`` ((bin, estimate) pairs) on ``workers`` simulated
     workers; each takes ``actual[i]`` seconds (its estimate by default).
     Returns the wall time and, per task id, (slot, start time)."""
-    actual = actual or [estimate for _, estimate in classes]
     planned = [
         Planned(Task(index, b""), bin_, estimate)
         for index, (bin_, estimate) in enumerate(classes)
     ]
     schedule = Schedule(planned, range(1, workers + 1))
-    free = [(0.0, slot) for slot in range(1, workers + 1)]
-    starts, end = {}, 0.0
-    while free:
-        now, slot = heapq.heappop(free)
-        task = schedule.next_for(slot, now)
-        if task is None:
-            end = max(end, now)
-            continue
-        starts[task.id] = (slot, now)
-        heapq.heappush(free, (now + actual[task.id], slot))
-    return end, starts
+    return run_simulation(schedule, actual or [estimate for _, estimate in classes])
 
 
 class LaterBinTests(unittest.TestCase):

@@ -8,6 +8,7 @@ run from: per-class seconds, rewritten after every run. It is safe to delete
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import statistics
@@ -199,10 +200,10 @@ class Schedule:
         if any(all(self.floors[s] > b for s in staying) for b in earlier):
             return False
         remaining = {s: self._remaining(s, now) for s in others}
-        workers = len(others) + 1
-        level = (sum(p.estimate for p in self.pending) + sum(remaining.values())) / (
-            workers
-        )
+        pending_work = sum(p.estimate for p in self.pending)
+        # When every worker would finish if the work left could be split
+        # evenly.
+        level = (pending_work + sum(remaining.values())) / (len(others) + 1)
         # Moving now: the staying workers alone finish the earlier bins.
         earlier_work = sum(p.estimate for p in self.pending if p.bin < item.bin)
         staying_end = (earlier_work + sum(remaining[s] for s in staying)) / len(staying)
@@ -231,3 +232,25 @@ class Schedule:
 
     def clear(self) -> None:
         self.pending.clear()
+
+
+def simulate(
+    schedule: Schedule, seconds: Sequence[float]
+) -> tuple[float, dict[int, tuple[int, float]]]:
+    """Run ``schedule`` against simulated workers, task ``i`` taking
+    ``seconds[i]``, on a simulated clock from 0: the wall time, and for each
+    task id the slot that ran it and when it started. For the scheduling
+    simulator and tests of the schedule."""
+    free = [(0.0, slot) for slot in schedule.floors]
+    heapq.heapify(free)
+    starts: dict[int, tuple[int, float]] = {}
+    end = 0.0
+    while free:
+        now, slot = heapq.heappop(free)
+        task = schedule.next_for(slot, now)
+        if task is None:
+            end = max(end, now)
+            continue
+        starts[task.id] = (slot, now)
+        heapq.heappush(free, (now + seconds[task.id], slot))
+    return end, starts
