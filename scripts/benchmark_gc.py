@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic_project import generate  # noqa: E402
 
 PROBE = """\
 import gc, os, sys, time, unittest
@@ -59,6 +60,7 @@ def measure(project: Path, probe: Path, mode: str) -> tuple[float, float]:
         check=True,
         capture_output=True,
         text=True,
+        env={**os.environ, "SYNTH_DB": "sqlite"},
     ).stdout.split()
     ended = time.time()
     return float(output[0]), ended - float(output[1])
@@ -72,20 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dp-gc-") as scratch:
         project = Path(scratch) / "synth"
-        subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "scripts" / "synthetic_project.py"),
-                str(project),
-                "--classes",
-                str(args.classes),
-                "--seconds",
-                str(args.seconds),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            env={**os.environ, "SYNTH_DB": "sqlite"},
-        )
+        generate(project, args.classes, args.seconds, migration_count=10, seed=2026)
         probe = Path(scratch) / "probe.py"
         probe.write_text(PROBE)
         results: dict[str, list[tuple[float, float]]] = {"plain": [], "freeze": []}
