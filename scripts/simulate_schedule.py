@@ -18,6 +18,7 @@ import argparse
 import heapq
 import json
 import random
+import statistics
 import sys
 from pathlib import Path
 
@@ -82,26 +83,24 @@ def compare(
     rng = random.Random(7)
     rows = []
     for workers in worker_counts:
-        totals = {"bound": 0.0, "django": 0.0, "ours": 0.0, "dj_eff": 0.0, "eff": 0.0}
+        trials_run = []
         for _ in range(trials if noise else 1):
             actual = [d * rng.lognormvariate(0.0, noise) for d in durations]
             bound = lower_bound(actual, workers)
             django = makespan(actual, workers)
             ours = schedule_makespan(durations, bins, workers, actual)
-            totals["bound"] += bound
-            totals["django"] += django
-            totals["ours"] += ours
-            totals["dj_eff"] += bound / django
-            totals["eff"] += bound / ours
-        runs = trials if noise else 1
+            trials_run.append((bound, django, bound / django, ours, bound / ours))
+        bound, django, django_eff, ours, ours_eff = (
+            statistics.fmean(column) for column in zip(*trials_run, strict=True)
+        )
         rows.append(
             {
                 "workers": workers,
-                "lower_bound_s": round(totals["bound"] / runs, 3),
-                "django_s": round(totals["django"] / runs, 3),
-                "django_efficiency": round(totals["dj_eff"] / runs, 4),
-                "ours_s": round(totals["ours"] / runs, 3),
-                "ours_efficiency": round(totals["eff"] / runs, 4),
+                "lower_bound_s": round(bound, 3),
+                "django_s": round(django, 3),
+                "django_efficiency": round(django_eff, 4),
+                "ours_s": round(ours, 3),
+                "ours_efficiency": round(ours_eff, 4),
             }
         )
     return rows
