@@ -10,7 +10,10 @@ and ours back to back (alternating which goes first), so machine noise hits
 both alike. Before the first cell, each runner runs the suite --warmup times
 unmeasured, so the measured runs are the ones a developer makes every day:
 files in the page cache, and for django_parallel its durations record and
-migrated-database cache in place. Reported per cell, as medians: wall
+migrated-database cache in place; and bytecode compiled for django_parallel
+and the project, as pip compiles Django's on install (with
+PYTHONDONTWRITEBYTECODE set, as on CI machines, every process of ours would
+otherwise compile its modules from source). Reported per cell, as medians: wall
 time, time to the first test result, CPU time of the whole process tree,
 peak memory of the largest worker process, the ratio ours/Django's of the
 median wall times, and the median of the per-repeat ratios ("paired"). A
@@ -21,6 +24,7 @@ plot needs matplotlib).
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import re
@@ -226,6 +230,10 @@ def _main(scratch: Path) -> None:
             "2",
         ]
 
+    # Django's bytecode was compiled when pip installed it; compile ours and
+    # the project's too, so neither runner compiles anything while timed.
+    for tree in (ROOT / "django_parallel", project):
+        compileall.compile_dir(str(tree), quiet=1)
     for _ in range(args.warmup):
         for name in RUNNERS:
             warm = command(name, args.start_methods[0], max(args.workers))
