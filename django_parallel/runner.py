@@ -63,7 +63,7 @@ from django_parallel.parallel.scheduling import (
     load_durations,
     save_durations,
 )
-from django_parallel.parallel.suite import ParallelTestSuite
+from django_parallel.parallel.suite import ParallelTestSuite, boot_workers
 from django_parallel.reporting import (
     DebugSQLPDBTestResult,
     DebugSQLTestResult,
@@ -382,17 +382,31 @@ class Runner:
         self._workspace = None
         snapshot = capture_settings() if self.parallel > 1 else None
         self.setup_test_environment()
+        booted = None
         try:
+            if self.parallel > 1:
+                self._workspace = tempfile.mkdtemp(prefix="django_parallel-")
+                # Under spawn and forkserver, workers boot Django while the
+                # tests are discovered and the databases created.
+                booted = boot_workers(
+                    self.start_method,
+                    self._worker_plan(self.parallel_test_suite, snapshot),
+                    self.parallel,
+                    self.timeout,
+                )
             suite = self.build_suite(test_labels, extra_tests)
             databases = self.get_databases(suite)
             suite = self._serial_if_uncloneable(suite, databases)
             suite.serialized_aliases = {a for a, s in databases.items() if s}
             suite.used_aliases = set(databases)
             parallel = isinstance(suite, ParallelTestSuite)
+            if booted is not None and type(suite) is not self.parallel_test_suite:
+                # Serial after all, or a suite class of build_suite's own.
+                booted.shutdown()
+                booted = None
             if parallel:
-                self._workspace = tempfile.mkdtemp(prefix="django_parallel-")
                 # Workers boot Django while the databases are created.
-                suite.start_workers(self._worker_plan(suite, snapshot))
+                suite.start_workers(self._worker_plan(type(suite), snapshot), booted)
             if self.clear_db_cache:
                 db.clear_caches(databases, log=self.log)
             try:
@@ -435,6 +449,9 @@ class Runner:
                 with self.time_keeper.timed("Total database teardown"):
                     self.teardown_databases(old_config)
         finally:
+            if booted is not None:
+                # Idempotent; ends workers booted for a run that did not start.
+                booted.shutdown()
             self.teardown_test_environment()
             if self._workspace is not None:
                 shutil.rmtree(self._workspace, ignore_errors=True)
@@ -459,11 +476,10 @@ class Runner:
         self.parallel = 1
         return self.test_suite(list(suite))
 
-    def _worker_plan(self, suite, snapshot):
+    def _worker_plan(self, suite_class, snapshot):
         """A function giving each slot's WorkerPlan (everything but databases)."""
         settings_module, settings_values = snapshot
         sys_path, cwd = capture_environment()
-        suite_class = type(suite)
 
         def plan(slot: int) -> WorkerPlan:
             return WorkerPlan(

@@ -295,14 +295,18 @@ class BrokenWorkerTests(ParallelTestCase):
 
 class WorkerCountTests(ParallelTestCase):
     def test_processes_are_capped_at_the_number_of_classes(self):
+        # Under spawn, 8 workers boot before the 4 classes are known; the
+        # other 4 end.
         run = self.run_parallel("scenarios.test_normal", workers=8)
         self.assertCounts(run, passed=8)
         self.assertIn("Cloning test database for alias 'default' 4 times", run.stderr)
+        self.assertNothingLeft()
 
     def test_one_class_runs_serially(self):
         run = self.run_parallel("scenarios.test_normal.FillerA", workers=4)
         self.assertCounts(run, passed=2)
         self.assertNotIn("Cloning", run.stderr)
+        self.assertNothingLeft()
 
     def test_environment_variable_sets_the_auto_base(self):
         run = self.run_parallel(
@@ -320,6 +324,40 @@ class WorkerCountTests(ParallelTestCase):
             env={"DJANGO_TEST_PROCESSES": "lots"},
         )
         self.assertOneLineError(run, "DJANGO_TEST_PROCESSES must be a whole number")
+        self.assertNothingLeft()
+
+
+class EarlyBootTests(ParallelTestCase):
+    """Under spawn and forkserver, workers boot while the parent is still
+    discovering the tests: the discovered module waits for a worker's mark
+    (and fails after a minute without one)."""
+
+    def check(self, start_method):
+        marks = self.workdir / "marks"
+        marks.mkdir()
+        run = self.run_parallel(
+            "scenarios.test_discovery_waits",
+            start_method=start_method,
+            env={"DP_WORKER_MARKS": str(marks)},
+        )
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=2)
+        self.assertEqual(len(list(marks.iterdir())), 2)
+        for mark in marks.iterdir():
+            mark.unlink()
+        marks.rmdir()
+        self.assertNothingLeft()
+
+    def test_spawn(self):
+        self.check("spawn")
+
+    def test_forkserver(self):
+        self.check("forkserver")
+
+    def test_unknown_label_ends_the_booted_workers(self):
+        run = self.run_parallel("scenarios.test_normal", "scenarios.nonexistent")
+        self.assertExit(run, 2)
+        self.assertIn("scenarios.nonexistent", run.stderr)
         self.assertNothingLeft()
 
 

@@ -31,6 +31,39 @@ def _no_process_setup(*args) -> None:
     """Default hook: a worker needs nothing beyond its plan."""
 
 
+def worker_context(start_method: str | None):
+    """The multiprocessing context workers are started from."""
+    try:
+        context = multiprocessing.get_context(start_method)
+    except ValueError as exc:
+        raise RunnerError(f"--start-method: {exc}") from None
+    if context.get_start_method() == "forkserver":
+        # Imported once in the fork server, not again in every worker.
+        context.set_forkserver_preload(FORKSERVER_PRELOAD)
+    return context
+
+
+def boot_workers(
+    start_method: str | None,
+    plan: Callable[[int], WorkerPlan],
+    processes: int,
+    timeout: float | None = None,
+) -> Supervisor | None:
+    """Start ``processes`` workers before the tests are discovered, when
+    each must boot a new interpreter (spawn, forkserver): they import Django
+    while the parent discovers the tests and creates the databases. A forked
+    worker costs nothing to boot and should inherit the imported tests, so
+    under fork this returns None and the suite starts its workers later."""
+    context = worker_context(start_method)
+    if context.get_start_method() == "fork":
+        return None
+    supervisor = Supervisor(
+        context, [plan(slot) for slot in range(1, processes + 1)], timeout=timeout
+    )
+    supervisor.start()
+    return supervisor
+
+
 class ParallelTestSuite:
     """Test classes to run in ``processes`` worker processes."""
 
@@ -83,14 +116,7 @@ class ParallelTestSuite:
         return self.run(result)
 
     def context(self):
-        try:
-            context = multiprocessing.get_context(self.start_method)
-        except ValueError as exc:
-            raise RunnerError(f"--start-method: {exc}") from None
-        if context.get_start_method() == "forkserver":
-            # Imported once in the fork server, not again in every worker.
-            context.set_forkserver_preload(FORKSERVER_PRELOAD)
-        return context
+        return worker_context(self.start_method)
 
     def schedule(self) -> tuple[Schedule, dict[int, list]]:
         """One task per class, shared out between the workers; the parent
@@ -114,19 +140,26 @@ class ParallelTestSuite:
         slots = range(1, self.processes + 1)
         return Schedule(planned, slots), test_lists
 
-    def start_workers(self, plan: Callable[[int], WorkerPlan]) -> None:
+    def start_workers(
+        self, plan: Callable[[int], WorkerPlan], booted: Supervisor | None = None
+    ) -> None:
         """Start the worker processes, which boot Django while the runner
-        creates the test databases."""
+        creates the test databases, or take over the ones ``boot_workers``
+        started (ending any beyond ``processes``)."""
         from django.db import connections
 
+        self._schedule, self.test_lists = self.schedule()
+        if booted is not None and len(booted.slots) >= self.processes:
+            booted.retire(self.processes)
+            self.supervisor = booted
+            return
+        if booted is not None:
+            booted.shutdown()
         # Nothing open for a forked worker to inherit (in-memory SQLite
         # databases stay: closing them is a no-op).
         connections.close_all()
-        schedule, self.test_lists = self.schedule()
         plans = [plan(slot) for slot in range(1, self.processes + 1)]
-        self.supervisor = Supervisor(
-            self.context(), plans, schedule, self.test_lists, timeout=self.timeout
-        )
+        self.supervisor = Supervisor(self.context(), plans, timeout=self.timeout)
         self.supervisor.start()
 
     def stop_workers(self) -> None:
@@ -142,6 +175,8 @@ class ParallelTestSuite:
 
         connections.close_all()
         replayer = Replayer(result, self.test_lists)
-        self.supervisor.run(replayer, self.worker_databases)
+        self.supervisor.run(
+            self._schedule, self.test_lists, replayer, self.worker_databases
+        )
         self.class_seconds = replayer.class_seconds
         return result

@@ -90,19 +90,20 @@ class Supervisor:
         self,
         context,
         plans: list[WorkerPlan],
-        schedule: Schedule,
-        test_lists: dict[int, list],
         *,
         timeout: float | None = None,
     ) -> None:
         self.context = context
         self.slots = [Slot(plan.slot, plan) for plan in plans]
-        self.schedule = schedule
-        self.test_lists = test_lists
+        # Workers started but not needed once the suite was known: they
+        # end on their own after booting and are joined at shutdown.
+        self.retired: list[Slot] = []
+        self.schedule: Schedule | None = None
+        self.test_lists: dict[int, list] = {}
         self.replayer: Replayer | None = None
         self.timeout = timeout
         self.stop_event = context.Event()
-        self.next_task_id = max(test_lists, default=0) + 1
+        self.next_task_id = 0
         self.stopping_since: float | None = None
 
     # Processes.
@@ -111,6 +112,20 @@ class Supervisor:
         """Start every worker; they boot Django while the parent goes on."""
         for slot in self.slots:
             self._start(slot)
+
+    def retire(self, keep: int) -> None:
+        """Keep the first ``keep`` slots; the others' workers are told to end
+        (politely: a booting worker may have run a ``process_setup`` hook
+        whose clean-up runs at exit)."""
+        for slot in self.slots[keep:]:
+            if slot.process is not None:
+                slot.closing = True
+                try:
+                    slot.conn.send(None)
+                except OSError:
+                    pass
+        self.retired += self.slots[keep:]
+        del self.slots[keep:]
 
     def _start(self, slot: Slot) -> None:
         parent_end, child_end = self.context.Pipe(duplex=True)
@@ -146,9 +161,15 @@ class Supervisor:
     # The loop.
 
     def run(
-        self, replayer: Replayer, databases: Callable[[int], WorkerDatabases]
+        self,
+        schedule: Schedule,
+        test_lists: dict[int, list],
+        replayer: Replayer,
+        databases: Callable[[int], WorkerDatabases],
     ) -> None:
         """Hand each worker its databases, then run every task to the end."""
+        self.schedule, self.test_lists = schedule, test_lists
+        self.next_task_id = max(test_lists, default=0) + 1
         self.replayer = replayer
         try:
             for slot in self.slots:
@@ -328,7 +349,7 @@ class Supervisor:
         """End every worker: politely when the run finished, at once otherwise."""
         finished = not any(s.task for s in self.slots if s.process is not None)
         deadline = time.monotonic() + (10 if finished else 0)
-        for slot in self.slots:
+        for slot in self.slots + self.retired:
             if slot.process is None:
                 continue
             if finished:

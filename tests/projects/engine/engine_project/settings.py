@@ -56,5 +56,14 @@ if os.environ.get("DP_BREAK_WORKERS"):
     if multiprocessing.parent_process() is not None:
         raise ImportError("this settings module refuses to load in a worker")
 
+if os.environ.get("DP_WORKER_MARKS"):
+    import multiprocessing
+
+    # A worker process leaves a mark once it has got as far as its settings
+    # (scenarios/test_discovery_waits.py waits for one).
+    if multiprocessing.parent_process() is not None:
+        mark = os.path.join(os.environ["DP_WORKER_MARKS"], str(os.getpid()))
+        open(mark, "w").close()
+
 if os.environ.get("DP_ROUTER"):
     DATABASE_ROUTERS = ["scenarios.routers.Router"]
