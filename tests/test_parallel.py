@@ -327,6 +327,19 @@ class WorkerCountTests(ParallelTestCase):
         self.assertNothingLeft()
 
 
+class FourClonesTests(ParallelTestCase):
+    """Four clones made at once from one test database (PostgreSQL copies
+    every clone from the same template concurrently): each has the
+    migrated schema and data, and all are dropped."""
+
+    def test_four_workers(self):
+        run = self.run_parallel("scenarios.test_normal", workers=4)
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=8)
+        self.assertIn("Cloning test database for alias 'default' 4 times", run.stderr)
+        self.assertNothingLeft()
+
+
 class EarlyBootTests(ParallelTestCase):
     """Under spawn and forkserver, workers boot while the parent is still
     discovering the tests: the discovered module waits for a worker's mark
@@ -498,6 +511,7 @@ globals().update(backend_variants(SameResultsTests))
 globals().update(backend_variants(CrashTests))
 globals().update(backend_variants(TimeoutTests))
 globals().update(backend_variants(BinsScheduleTests))
+globals().update(backend_variants(FourClonesTests))
 
 
 class KeepDBClonesTests(ParallelTestCase):

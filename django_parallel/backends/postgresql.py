@@ -1,7 +1,9 @@
 """PostgreSQL clones: ``CREATE DATABASE ... TEMPLATE``, several at a time.
 
-Each round copies from every database made so far (the test database, then
-its clones), so N clones take about log2(N) rounds instead of N.
+Every clone is copied from the test database at once: a template takes only
+a share lock, so the copies run side by side (and, before PostgreSQL 15,
+share their checkpoints). Measured here on PostgreSQL 15, this beat copying
+in rounds from the clones made so far at 2, 4 and 8 clones.
 """
 
 from __future__ import annotations
@@ -37,16 +39,12 @@ class PostgreSQLCloneAdapter(CloneAdapter):
                 self.check_replaceable(name)
                 self._drop(name)
         taken = self.take_spare_clones(slots, targets)
-        targets = [name for name in targets if name not in taken]
-        # Every finished copy serves as a template for the next round.
-        sources = [self.test_name, *taken]
-        while targets:
-            batch = list(zip(sources, targets, strict=False))
-            targets = targets[len(batch) :]
-            errors = run_concurrently(self._copy, batch)
-            if errors:
-                raise errors[0]
-            sources.extend(target for _, target in batch)
+        errors = run_concurrently(
+            self._copy,
+            [(self.test_name, name) for name in targets if name not in taken],
+        )
+        if errors:
+            raise errors[0]
 
     supports_cache = True
 
