@@ -401,8 +401,9 @@ class Runner:
             suite.used_aliases = set(databases)
             parallel = isinstance(suite, ParallelTestSuite)
             if booted is not None and type(suite) is not self.parallel_test_suite:
-                # Serial after all, or a suite class of build_suite's own.
-                booted.shutdown()
+                # Serial after all, or a suite class of build_suite's own:
+                # a serial run should not wait for workers to finish booting.
+                booted.shutdown(at_once=True)
                 booted = None
             if parallel:
                 # Workers boot Django while the databases are created.
@@ -451,7 +452,7 @@ class Runner:
         finally:
             if booted is not None:
                 # Idempotent; ends workers booted for a run that did not start.
-                booted.shutdown()
+                booted.shutdown(at_once=True)
             self.teardown_test_environment()
             if self._workspace is not None:
                 shutil.rmtree(self._workspace, ignore_errors=True)

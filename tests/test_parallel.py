@@ -367,11 +367,34 @@ class EarlyBootTests(ParallelTestCase):
     def test_forkserver(self):
         self.check("forkserver")
 
+    def run_with_slow_boot(self, *labels):
+        """Workers that take 8 seconds to boot and leave a mark if they get
+        that far: a run that waited for them (even within the 10 seconds a
+        finished run gives its workers to end) would find a mark."""
+        self.marks = self.workdir / "marks"
+        self.marks.mkdir()
+        return self.run_parallel(
+            *labels,
+            env={"DP_WORKER_MARKS": str(self.marks), "DP_SLOW_WORKER_BOOT": "8"},
+        )
+
+    def assertNoWorkerBooted(self):
+        self.assertEqual(list(self.marks.iterdir()), [], "the run waited for a worker")
+        self.marks.rmdir()
+        self.assertNothingLeft()
+
+    def test_serial_run_does_not_wait_for_booting_workers(self):
+        run = self.run_with_slow_boot("scenarios.test_normal.FillerA")
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=2)
+        self.assertNotIn("Cloning", run.stderr)
+        self.assertNoWorkerBooted()
+
     def test_unknown_label_ends_the_booted_workers(self):
-        run = self.run_parallel("scenarios.test_normal", "scenarios.nonexistent")
+        run = self.run_with_slow_boot("scenarios.test_normal", "scenarios.nonexistent")
         self.assertExit(run, 2)
         self.assertIn("scenarios.nonexistent", run.stderr)
-        self.assertNothingLeft()
+        self.assertNoWorkerBooted()
 
 
 def write_durations_record(project_dir, module: str, durations: dict) -> None:

@@ -154,7 +154,7 @@ class ParallelTestSuite:
             self.supervisor = booted
             return
         if booted is not None:
-            booted.shutdown()
+            booted.shutdown(at_once=True)
         # Nothing open for a forked worker to inherit (in-memory SQLite
         # databases stay: closing them is a no-op).
         connections.close_all()

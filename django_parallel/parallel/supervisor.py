@@ -341,13 +341,16 @@ class Supervisor:
                 )
                 self._start(slot)
 
-    def shutdown(self) -> None:
-        """End the workers of a run that will not go ahead."""
-        self._shutdown()
+    def shutdown(self, at_once: bool = False) -> None:
+        """End the workers of a run that will not go ahead; ``at_once`` does
+        not wait for booting workers to finish booting."""
+        self._shutdown(at_once)
 
-    def _shutdown(self) -> None:
+    def _shutdown(self, at_once: bool = False) -> None:
         """End every worker: politely when the run finished, at once otherwise."""
-        finished = not any(s.task for s in self.slots if s.process is not None)
+        finished = not at_once and not any(
+            s.task for s in self.slots if s.process is not None
+        )
         deadline = time.monotonic() + (10 if finished else 0)
         for slot in self.slots + self.retired:
             if slot.process is None:

@@ -60,8 +60,12 @@ if os.environ.get("DP_WORKER_MARKS"):
     import multiprocessing
 
     # A worker process leaves a mark once it has got as far as its settings
-    # (scenarios/test_discovery_waits.py waits for one).
+    # (scenarios/test_discovery_waits.py waits for one), DP_SLOW_WORKER_BOOT
+    # seconds later.
     if multiprocessing.parent_process() is not None:
+        import time
+
+        time.sleep(float(os.environ.get("DP_SLOW_WORKER_BOOT", "0")))
         mark = os.path.join(os.environ["DP_WORKER_MARKS"], str(os.getpid()))
         open(mark, "w").close()
 
