@@ -367,7 +367,7 @@ class EarlyBootTests(ParallelTestCase):
     def test_forkserver(self):
         self.check("forkserver")
 
-    def run_with_slow_boot(self, *labels):
+    def run_with_slow_boot(self, *labels, workers=2):
         """Workers that take 8 seconds to boot and leave a mark if they get
         that far: a run that waited for them (even within the 10 seconds a
         finished run gives its workers to end) would find a mark."""
@@ -375,6 +375,7 @@ class EarlyBootTests(ParallelTestCase):
         self.marks.mkdir()
         return self.run_parallel(
             *labels,
+            workers=workers,
             env={"DP_WORKER_MARKS": str(self.marks), "DP_SLOW_WORKER_BOOT": "8"},
         )
 
@@ -388,6 +389,18 @@ class EarlyBootTests(ParallelTestCase):
         self.assertExit(run, 0)
         self.assertCounts(run, passed=2)
         self.assertNotIn("Cloning", run.stderr)
+        self.assertNoWorkerBooted()
+
+    def test_workers_beyond_the_classes_end_at_once(self):
+        run = self.run_with_slow_boot("scenarios.test_normal", workers=8)
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=8)
+        # The four workers the four classes need booted; the other four
+        # were ended before they could.
+        marks = list(self.marks.iterdir())
+        self.assertEqual(len(marks), 4, run.describe())
+        for mark in marks:
+            mark.unlink()
         self.assertNoWorkerBooted()
 
     def test_unknown_label_ends_the_booted_workers(self):

@@ -95,9 +95,6 @@ class Supervisor:
     ) -> None:
         self.context = context
         self.slots = [Slot(plan.slot, plan) for plan in plans]
-        # Workers started but not needed once the suite was known: they
-        # end on their own after booting and are joined at shutdown.
-        self.retired: list[Slot] = []
         self.schedule: Schedule | None = None
         self.test_lists: dict[int, list] = {}
         self.replayer: Replayer | None = None
@@ -114,18 +111,12 @@ class Supervisor:
             self._start(slot)
 
     def retire(self, keep: int) -> None:
-        """Keep the first ``keep`` slots; the others' workers are told to end
-        (politely: a booting worker may have run a ``process_setup`` hook
-        whose clean-up runs at exit)."""
-        for slot in self.slots[keep:]:
-            if slot.process is not None:
-                slot.closing = True
-                try:
-                    slot.conn.send(None)
-                except OSError:
-                    pass
-        self.retired += self.slots[keep:]
+        """Keep the first ``keep`` slots and end the others' workers at once:
+        still booting, they would only take cores from the ones kept."""
+        extra = self.slots[keep:]
         del self.slots[keep:]
+        for slot in extra:
+            self._end(slot, polite=False, deadline=0.0)
 
     def _start(self, slot: Slot) -> None:
         parent_end, child_end = self.context.Pipe(duplex=True)
@@ -352,20 +343,25 @@ class Supervisor:
             s.task for s in self.slots if s.process is not None
         )
         deadline = time.monotonic() + (10 if finished else 0)
-        for slot in self.slots + self.retired:
-            if slot.process is None:
-                continue
-            if finished:
-                try:
-                    slot.conn.send(None)
-                except OSError:
-                    pass
-            slot.process.join(max(0.0, deadline - time.monotonic()))
-            if slot.process.is_alive():
-                slot.process.terminate()
-                slot.process.join(5)
-            if slot.process.is_alive():
-                slot.process.kill()
-                slot.process.join()
-            slot.conn.close()
-            slot.process = None
+        for slot in self.slots:
+            self._end(slot, polite=finished, deadline=deadline)
+
+    def _end(self, slot: Slot, *, polite: bool, deadline: float) -> None:
+        """End a slot's worker: asked to (``polite``), it has until
+        ``deadline``; then it is terminated, and killed if need be."""
+        if slot.process is None:
+            return
+        if polite:
+            try:
+                slot.conn.send(None)
+            except OSError:
+                pass
+        slot.process.join(max(0.0, deadline - time.monotonic()))
+        if slot.process.is_alive():
+            slot.process.terminate()
+            slot.process.join(5)
+        if slot.process.is_alive():
+            slot.process.kill()
+            slot.process.join()
+        slot.conn.close()
+        slot.process = None

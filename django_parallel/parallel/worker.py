@@ -3,8 +3,7 @@ classes the parent sends, one event per fact (django/test/runner.py's
 ``_init_worker`` and ``RemoteTestRunner``).
 
 Protocol on the worker's pipe: the parent sends one ``WorkerDatabases`` once
-the test databases exist (the worker boots Django meanwhile; ``None``
-instead when the run needs fewer workers than were booted), then ``Task``
+the test databases exist (the worker boots Django meanwhile), then ``Task``
 objects, and finally ``None``. The worker sends ``WorkerReady`` (or
 ``WorkerBroken``) once, then for each task the events of its tests and
 ``TaskDone``.
