@@ -498,15 +498,21 @@ class BinsScheduleTests(ParallelTestCase):
         )
         return self.run_parallel("scenarios.test_bins", *args)
 
+    # With --failfast, the failing TransactionTestCase stops the run when it
+    # starts. Started first, it leaves next to none of the TestCases' 20
+    # tests run. Started once every TestCase class has been handed out, it
+    # leaves at least three classes (15 tests) run: the other worker may
+    # still be in the last class, since bins are per worker.
+
     def test_long_transaction_test_case_starts_first(self):
         run = self.run_recorded(4.0, "--failfast")
         self.assertEqual(run.summary["failed"], 1, run.describe())
-        self.assertLess(run.summary["passed"], 20)
+        self.assertLess(run.summary["passed"], 15, run.describe())
 
     def test_short_transaction_test_case_waits_for_the_test_cases(self):
         run = self.run_recorded(0.1, "--failfast")
         self.assertEqual(run.summary["failed"], 1, run.describe())
-        self.assertEqual(run.summary["passed"], 20)
+        self.assertGreaterEqual(run.summary["passed"], 15, run.describe())
 
     def test_test_cases_never_follow_it_on_a_worker(self):
         run = self.run_recorded(4.0)
