@@ -342,24 +342,36 @@ class FourClonesTests(ParallelTestCase):
 
 class EarlyBootTests(ParallelTestCase):
     """Under spawn and forkserver, workers boot while the parent is still
-    discovering the tests: the discovered module waits for a worker's mark
-    (and fails after a minute without one)."""
+    discovering the tests; those the run does not need are ended at once.
+    Each worker leaves a mark once it has imported the settings."""
+
+    def run_marked(self, *labels, boot_seconds=0, **kw):
+        self.marks = self.workdir / "marks"
+        self.marks.mkdir()
+        env = {"DP_WORKER_MARKS": str(self.marks)}
+        if boot_seconds:
+            env["DP_SLOW_WORKER_BOOT"] = str(boot_seconds)
+        return self.run_parallel(*labels, env=env, **kw)
+
+    def assertBooted(self, count: int, run) -> None:
+        """``count`` workers got as far as their settings; then nothing is
+        left."""
+        marks = list(self.marks.iterdir())
+        self.assertEqual(len(marks), count, run.describe())
+        for mark in marks:
+            mark.unlink()
+        self.marks.rmdir()
+        self.assertNothingLeft()
 
     def check(self, start_method):
-        marks = self.workdir / "marks"
-        marks.mkdir()
-        run = self.run_parallel(
-            "scenarios.test_discovery_waits",
-            start_method=start_method,
-            env={"DP_WORKER_MARKS": str(marks)},
+        # The discovered module waits for a mark (and fails after a minute
+        # without one).
+        run = self.run_marked(
+            "scenarios.test_discovery_waits", start_method=start_method
         )
         self.assertExit(run, 0)
         self.assertCounts(run, passed=2)
-        self.assertEqual(len(list(marks.iterdir())), 2)
-        for mark in marks.iterdir():
-            mark.unlink()
-        marks.rmdir()
-        self.assertNothingLeft()
+        self.assertBooted(2, run)
 
     def test_spawn(self):
         self.check("spawn")
@@ -367,47 +379,31 @@ class EarlyBootTests(ParallelTestCase):
     def test_forkserver(self):
         self.check("forkserver")
 
-    def run_with_slow_boot(self, *labels, workers=2):
-        """Workers that take 8 seconds to boot and leave a mark if they get
-        that far: a run that waited for them (even within the 10 seconds a
-        finished run gives its workers to end) would find a mark."""
-        self.marks = self.workdir / "marks"
-        self.marks.mkdir()
-        return self.run_parallel(
-            *labels,
-            workers=workers,
-            env={"DP_WORKER_MARKS": str(self.marks), "DP_SLOW_WORKER_BOOT": "8"},
-        )
-
-    def assertNoWorkerBooted(self):
-        self.assertEqual(list(self.marks.iterdir()), [], "the run waited for a worker")
-        self.marks.rmdir()
-        self.assertNothingLeft()
+    # Workers that take 8 seconds to boot: a run that waited for them (even
+    # within the 10 seconds a finished run gives its workers to end) would
+    # find their marks.
 
     def test_serial_run_does_not_wait_for_booting_workers(self):
-        run = self.run_with_slow_boot("scenarios.test_normal.FillerA")
+        run = self.run_marked("scenarios.test_normal.FillerA", boot_seconds=8)
         self.assertExit(run, 0)
         self.assertCounts(run, passed=2)
         self.assertNotIn("Cloning", run.stderr)
-        self.assertNoWorkerBooted()
+        self.assertBooted(0, run)
 
     def test_workers_beyond_the_classes_end_at_once(self):
-        run = self.run_with_slow_boot("scenarios.test_normal", workers=8)
+        run = self.run_marked("scenarios.test_normal", boot_seconds=8, workers=8)
         self.assertExit(run, 0)
         self.assertCounts(run, passed=8)
-        # The four workers the four classes need booted; the other four
-        # were ended before they could.
-        marks = list(self.marks.iterdir())
-        self.assertEqual(len(marks), 4, run.describe())
-        for mark in marks:
-            mark.unlink()
-        self.assertNoWorkerBooted()
+        # The four the four classes need.
+        self.assertBooted(4, run)
 
     def test_unknown_label_ends_the_booted_workers(self):
-        run = self.run_with_slow_boot("scenarios.test_normal", "scenarios.nonexistent")
+        run = self.run_marked(
+            "scenarios.test_normal", "scenarios.nonexistent", boot_seconds=8
+        )
         self.assertExit(run, 2)
         self.assertIn("scenarios.nonexistent", run.stderr)
-        self.assertNoWorkerBooted()
+        self.assertBooted(0, run)
 
 
 def write_durations_record(project_dir, module: str, durations: dict) -> None:
