@@ -196,7 +196,7 @@ class Supervisor:
                         self._reap(slot)
                 self._check_hangs()
         finally:
-            self._shutdown()
+            self.shutdown()
 
     def _drain(self, slot: Slot) -> None:
         while slot.process is not None:
@@ -333,12 +333,8 @@ class Supervisor:
                 self._start(slot)
 
     def shutdown(self, at_once: bool = False) -> None:
-        """End the workers of a run that will not go ahead; ``at_once`` does
-        not wait for booting workers to finish booting."""
-        self._shutdown(at_once)
-
-    def _shutdown(self, at_once: bool = False) -> None:
-        """End every worker: politely when the run finished, at once otherwise."""
+        """End every worker: politely when the run finished, at once when it
+        did not, or when ``at_once`` (not waiting for booting workers)."""
         finished = not at_once and not any(
             s.task for s in self.slots if s.process is not None
         )
