@@ -472,11 +472,21 @@ class DurationsScheduleTests(ParallelTestCase):
         self.assertLess(run.summary["passed"], 12)
 
     def test_recorded_durations_put_the_longest_class_first(self):
-        # Recorded as the quickest class: it is handed out last.
-        self.write_record({"AFailsFirst": 0.001, **{f"Slow{i}": 1.5 for i in range(6)}})
+        # Recorded as the quickest class, but too long to open a worker's
+        # run with (over 1% of a worker's 4.75 s share): it is handed out
+        # last.
+        self.write_record({"AFailsFirst": 0.5, **{f"Slow{i}": 1.5 for i in range(6)}})
         run = self.run_parallel("scenarios.test_failfast", "--failfast")
         self.assertEqual(run.summary["failed"], 1)
         self.assertGreaterEqual(run.summary["passed"], 25)
+
+    def test_a_quick_class_opens_a_workers_run(self):
+        # Recorded as taking 1 ms, under 1% of a worker's share: a worker
+        # starts with it, so its failure stops the run at once.
+        self.write_record({"AFailsFirst": 0.001, **{f"Slow{i}": 1.5 for i in range(6)}})
+        run = self.run_parallel("scenarios.test_failfast", "--failfast")
+        self.assertEqual(run.summary["failed"], 1, run.describe())
+        self.assertLess(run.summary["passed"], 12, run.describe())
 
 
 class BinsScheduleTests(ParallelTestCase):

@@ -78,6 +78,46 @@ class LaterBinTests(unittest.TestCase):
         self.assertLessEqual(end, 5.5)
 
 
+class OpenerTests(unittest.TestCase):
+    """Each worker's first task is the quickest class of the first bin, when
+    that class is under 1% of a worker's share of the run."""
+
+    def test_each_worker_opens_with_a_quick_class(self):
+        # 100 s in all, 50 s a worker: classes up to 0.5 s may open.
+        classes = [(0, 30.0), (0, 30.0), (0, 39.8), (0, 0.1), (0, 0.1)]
+        _, starts = simulate(classes, workers=2)
+        self.assertEqual(starts[3][1], 0.0)
+        self.assertEqual(starts[4][1], 0.0)
+        self.assertEqual({starts[3][0], starts[4][0]}, {1, 2})
+
+    def test_a_class_over_the_limit_does_not_open(self):
+        classes = [(0, 30.0), (0, 30.0), (0, 38.8), (0, 0.6), (0, 0.6)]
+        _, starts = simulate(classes, workers=2)
+        self.assertGreater(starts[3][1], 0.0)
+        self.assertGreater(starts[4][1], 0.0)
+        self.assertEqual(starts[2][1], 0.0)
+
+    def test_the_opener_comes_from_the_first_bin(self):
+        # The quickest class is a TransactionTestCase: opening with it would
+        # keep the worker from every TestCase.
+        classes = [(0, 30.0), (0, 30.0), (0, 39.0), (1, 0.1), (0, 0.4)]
+        _, starts = simulate(classes, workers=2)
+        self.assertEqual(starts[4][1], 0.0)
+        self.assertGreater(starts[3][1], 0.0)
+
+    def test_a_task_put_back_runs_before_an_opener(self):
+        planned = [
+            Planned(Task(index, b""), 0, estimate)
+            for index, estimate in enumerate([50.0, 49.9, 0.1])
+        ]
+        schedule = Schedule(planned, [1, 2])
+        first = schedule.next_for(1, now=0.0)
+        self.assertEqual(first.id, 2)  # the opener
+        # Worker 1 dies in it; what is left runs next, on worker 2.
+        schedule.put_back(1, Task(3, b""), like=first.id)
+        self.assertEqual(schedule.next_for(2, now=0.0).id, 3)
+
+
 class NoisyDurationsTests(unittest.TestCase):
     """Classes take their recorded time give or take, as on a busy machine:
     the schedule still ends close to the lower bound."""

@@ -23,6 +23,9 @@ CACHE_DIR = ".django_parallel"
 DURATIONS_FILE = "durations.json"
 # How far one run's measurement moves a class's recorded time.
 NEW_RUN_WEIGHT = 0.5
+# A worker opens with a quick class when it is this small a part of the
+# worker's share of the run (see Schedule).
+OPENER_SHARE = 0.01
 
 
 def durations_path(base_dir: str | None = None) -> str:
@@ -148,6 +151,12 @@ class Schedule:
     stay open to every worker, and absorb the error of the estimates. A
     slow TransactionTestCase so starts while the others still run
     TestCases, instead of running alone at the end of the run.
+
+    The exception is each worker's first task: the quickest class of the
+    first bin, when it is expected to take under 1% of a worker's share of
+    the run. Its results then show as soon as the worker is ready instead
+    of after the first test of the longest class, and the run's end moves
+    by at most that 1%.
     """
 
     def __init__(self, planned: Sequence[Planned], slots: Sequence[int]) -> None:
@@ -159,6 +168,10 @@ class Schedule:
         self.finished: set[int] = set()
         # Per slot: when its current task started, and its estimate.
         self.running: dict[int, tuple[float, float]] = {}
+        self.unopened: set[int] = set(slots)
+        total = sum(p.estimate for p in planned)
+        self.opener_limit = OPENER_SHARE * total / max(1, len(self.floors))
+        self.put_back_waiting = 0
 
     def __len__(self) -> int:
         return len(self.pending)
@@ -169,6 +182,11 @@ class Schedule:
         done). ``now`` is the time on ``time.monotonic()``'s clock."""
         now = time.monotonic() if now is None else now
         self.running.pop(slot, None)
+        if slot in self.unopened:
+            self.unopened.discard(slot)
+            opener = self._opener()
+            if opener is not None:
+                return self._hand_out(slot, opener, now)
         floor = self.floors[slot]
         allowed: dict[int, bool] = {floor: True}
         for position, item in enumerate(self.pending):
@@ -177,12 +195,31 @@ class Schedule:
             if item.bin not in allowed:
                 allowed[item.bin] = self._may_move_on(slot, item, now)
             if allowed[item.bin]:
-                del self.pending[position]
-                self.floors[slot] = item.bin
-                self.running[slot] = (now, item.estimate)
-                return item.task
+                return self._hand_out(slot, position, now)
         self.finished.add(slot)
         return None
+
+    def _hand_out(self, slot: int, position: int, now: float) -> Task:
+        item = self.pending.pop(position)
+        self.floors[slot] = item.bin
+        self.running[slot] = (now, item.estimate)
+        if position < self.put_back_waiting:
+            self.put_back_waiting -= 1
+        return item.task
+
+    def _opener(self) -> int | None:
+        """Where in ``pending`` a fresh worker's first task is: the quickest
+        class of the first bin, if it is quick enough (see the class
+        docstring). None while a task put back after a crash waits: that
+        one runs next."""
+        if not self.pending or self.put_back_waiting:
+            return None
+        first_bin = min(p.bin for p in self.pending)
+        position, item = min(
+            ((i, p) for i, p in enumerate(self.pending) if p.bin == first_bin),
+            key=lambda pair: pair[1].estimate,
+        )
+        return position if item.estimate <= self.opener_limit else None
 
     def _may_move_on(self, slot: int, item: Planned, now: float) -> bool:
         """Whether ``slot``'s worker should leave its bin for ``item``, the
@@ -229,9 +266,11 @@ class Schedule:
         self.pending.insert(
             0, Planned(task, self.bins[task.id], self.estimates[task.id])
         )
+        self.put_back_waiting += 1
 
     def clear(self) -> None:
         self.pending.clear()
+        self.put_back_waiting = 0
 
 
 def simulate(
