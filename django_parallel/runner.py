@@ -18,13 +18,10 @@ import itertools
 import logging
 import os
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 import time
 import unittest
-from contextlib import contextmanager
 
 from django.core.management import call_command
 from django.test import SimpleTestCase, TestCase
@@ -43,6 +40,7 @@ from django_parallel.discovery import (
     name_patterns,
 )
 from django_parallel.errors import RunnerError, exit_on_runner_error
+from django_parallel.interrupts import Interrupts, signals_end_the_run
 from django_parallel.options import (
     NOT_GIVEN,
     add_arguments,
@@ -73,27 +71,6 @@ from django_parallel.reporting import (
     TextTestRunner,
 )
 from django_parallel.testcases import install_on_commit_capture
-
-
-@contextmanager
-def _terminate_cleanly():
-    """Turn SIGTERM (a CI time-out, a process manager) into SystemExit, so
-    that workers, clones, test databases and temporary files are removed by
-    the same ``finally`` blocks as on any other exit."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "SIGTERM"
-    ):
-        yield
-        return
-
-    def terminate(signum, frame):
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 class Runner:
@@ -207,10 +184,8 @@ class Runner:
     def setup_test_environment(self, **kwargs) -> None:
         setup_test_environment(debug=self.debug_mode)
         self._undo_on_commit_fix = install_on_commit_capture()
-        unittest.installHandler()
 
     def teardown_test_environment(self, **kwargs) -> None:
-        unittest.removeHandler()
         getattr(self, "_undo_on_commit_fix", lambda: None)()
         teardown_test_environment()
 
@@ -364,7 +339,7 @@ class Runner:
 
     def run_tests(self, test_labels, extra_tests=None, **kwargs) -> int:
         """Run the tests the labels name; return the number of problems."""
-        with exit_on_runner_error(), _terminate_cleanly():
+        with exit_on_runner_error(), signals_end_the_run() as self._interrupts:
             if not self._times_whole_run:
                 failures = self._run_tests(test_labels, extra_tests)
             else:
@@ -380,6 +355,8 @@ class Runner:
 
     def _run_tests(self, test_labels, extra_tests) -> int:
         self._workspace = None
+        # Set by run_tests; a bare one when _run_tests is driven directly.
+        self._interrupts = getattr(self, "_interrupts", None) or Interrupts()
         snapshot = capture_settings() if self.parallel > 1 else None
         self.setup_test_environment()
         booted = None
@@ -426,41 +403,49 @@ class Runner:
                 if parallel:
                     suite.worker_databases = self._worker_databases(suite, old_config)
                 self.run_checks(databases)
-                try:
-                    result = self.run_suite(suite)
-                except KeyboardInterrupt:
-                    interrupted = True
-                    result = getattr(
-                        getattr(self, "_text_runner", None), "result", None
-                    )
-                # A first Ctrl-C ends the run cleanly, through unittest.
-                interrupted = interrupted or getattr(
-                    unittest.signals._interrupt_handler, "called", False
-                )
+                result, interrupted = self._run_stoppable(suite)
             finally:
-                if parallel:
-                    # Idempotent; ends workers a failed system check left.
-                    suite.stop_workers()
-                if result is not None:
-                    if interrupted:
-                        # unittest's dots may have stopped mid-line.
-                        print(file=sys.stderr)
-                    self.report_summary(result, time.perf_counter() - started)
-                    self._record_durations(result, suite)
-                with self.time_keeper.timed("Total database teardown"):
-                    self.teardown_databases(old_config)
+                with self._interrupts.shield():
+                    if parallel:
+                        # Idempotent; ends workers a failed system check left.
+                        suite.stop_workers()
+                    if result is not None:
+                        if interrupted:
+                            # unittest's dots may have stopped mid-line.
+                            print(file=sys.stderr)
+                        self.report_summary(result, time.perf_counter() - started)
+                        self._record_durations(result, suite)
+                    with self.time_keeper.timed("Total database teardown"):
+                        self.teardown_databases(old_config)
         finally:
-            if booted is not None:
-                # Idempotent; ends workers booted for a run that did not start.
-                booted.shutdown(at_once=True)
-            self.teardown_test_environment()
-            if self._workspace is not None:
-                shutil.rmtree(self._workspace, ignore_errors=True)
+            with self._interrupts.shield():
+                if booted is not None:
+                    # Idempotent; ends workers booted for a run that did not
+                    # start.
+                    booted.shutdown(at_once=True)
+                self.teardown_test_environment()
+                if self._workspace is not None:
+                    shutil.rmtree(self._workspace, ignore_errors=True)
         if interrupted:
             print("Interrupted.", file=sys.stderr, flush=True)
             raise SystemExit(130)
         self.time_keeper.print_results()
         return self.suite_result(suite, result)
+
+    def _run_stoppable(self, suite) -> tuple:
+        """``run_suite`` under unittest's Ctrl-C handler: a first press stops
+        the run after the tests that are running, a second ends it at once.
+        The result (so far), and whether the run was interrupted."""
+        unittest.installHandler()
+        handler = unittest.signals._interrupt_handler
+        try:
+            result = self.run_suite(suite)
+        except KeyboardInterrupt:
+            runner = getattr(self, "_text_runner", None)
+            return getattr(runner, "result", None), True
+        finally:
+            unittest.removeHandler()
+        return result, bool(getattr(handler, "called", False))
 
     def _serial_if_uncloneable(self, suite, databases):
         """A backend that cannot clone databases means a serial run."""

@@ -4,6 +4,7 @@ start method and on every backend, and nothing left behind."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -621,42 +622,44 @@ class KeepDBClonesTests(ParallelTestCase):
 
 class InterruptTests(ParallelTestCase):
     """Ctrl-C ends the workers, drops the clones, removes temporary files and
-    prints the partial summary."""
+    prints the partial summary; before the tests run, it ends what was
+    started so far."""
 
-    def interrupt(self, presses: int) -> Run:
-        command = [
-            sys.executable,
-            "manage.py",
-            "test",
-            "scenarios.test_hang",
-            "scenarios.test_normal",
-            "--parallel",
-            "2",
-            "--start-method",
-            "spawn",
-        ]
+    def interrupt(
+        self,
+        presses: int,
+        labels=("scenarios.test_hang", "scenarios.test_normal"),
+        ready="HANGING",
+        env=None,
+        workers=2,
+    ) -> Run:
+        command = [sys.executable, "manage.py", "test", *labels]
+        if workers > 1:
+            command += ["--parallel", str(workers), "--start-method", "spawn"]
         process = subprocess.Popen(
             command,
             cwd=self.project_dir,
             env=self.environment(
-                env={"TMPDIR": str(self.tmp), "DP_TEST_HANG_READY": "1"}
+                env={"TMPDIR": str(self.tmp), "DP_TEST_HANG_READY": "1", **(env or {})}
             ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
         )
-        # The hanging test prints a line once it is running.
+        # The run prints a line once it has got where it is interrupted.
         for line in process.stdout:
-            if "HANGING" in line:
+            if ready in line:
                 break
         if presses == 0:
             # Not Ctrl-C: a time-out's SIGTERM, to the runner alone.
             process.send_signal(signal.SIGTERM)
+        pressed = time.monotonic()
         for _ in range(presses):
             os.killpg(process.pid, signal.SIGINT)
             time.sleep(0.5)
         stdout, stderr = process.communicate(timeout=120)
+        self.seconds_to_exit = time.monotonic() - pressed
         return Run(command, process.returncode, stdout, stderr)
 
     def check(self, presses: int):
@@ -676,6 +679,55 @@ class InterruptTests(ParallelTestCase):
         run = self.interrupt(0)
         self.assertExit(run, 128 + signal.SIGTERM)
         self.assertNothingLeft()
+
+    def test_serial_run_ends_the_running_test_first(self):
+        # The press comes while test_hangs (the second test) runs; it goes
+        # on to pass 3 s later.
+        run = self.interrupt(
+            1,
+            labels=["scenarios.test_hang"],
+            env={"DP_TEST_HANG_SECONDS": "3"},
+            workers=1,
+        )
+        self.assertExit(run, 130)
+        self.assertIn("Interrupted.", run.stderr)
+        self.assertNotIn("Traceback", run.output, run.describe())
+        self.assertEqual(run.summary["passed"], 2, run.describe())
+        self.assertEqual(sum(run.summary.values()), 2, run.describe())
+        self.assertNothingLeft()
+
+    def assertInterruptedCleanly(self, run: Run) -> None:
+        """Ended at once (the scenario would go on for a minute), with one
+        line and nothing left."""
+        self.assertLess(self.seconds_to_exit, 30, run.describe())
+        self.assertExit(run, 130)
+        self.assertEqual(run.stderr.strip().splitlines()[-1:], ["Interrupted."])
+        self.assertNotIn("Traceback", run.output, run.describe())
+        self.assertNothingLeft()
+
+    def test_ctrl_c_while_discovering(self):
+        # The workers booted before discovery are running when it comes.
+        marks = self.workdir / "marks"
+        marks.mkdir()
+        run = self.interrupt(
+            1,
+            labels=["scenarios.test_discovery_hangs"],
+            ready="DISCOVERING",
+            env={"DP_WORKER_MARKS": str(marks)},
+        )
+        self.assertTrue(any(marks.iterdir()), run.describe())
+        shutil.rmtree(marks)
+        self.assertInterruptedCleanly(run)
+
+    def test_ctrl_c_while_setting_up_databases(self):
+        # Interrupted once the test database is migrated, before the clones.
+        run = self.interrupt(
+            1,
+            labels=["scenarios.test_normal", "--no-db-cache"],
+            ready="MIGRATED",
+            env={"DP_HANG_AFTER_MIGRATE": "1"},
+        )
+        self.assertInterruptedCleanly(run)
 
 
 globals().update(backend_variants(KeepDBClonesTests))

@@ -13,8 +13,10 @@ from __future__ import annotations
 import pickle
 import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 
@@ -31,6 +33,24 @@ from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.scheduling import Schedule
 from django_parallel.parallel.worker import Task, worker_main
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Start a worker with Ctrl-C ignored from its first instruction: an
+    ignored signal stays ignored across exec, so a spawned interpreter never
+    gets a KeyboardInterrupt while it boots (the parent handles Ctrl-C and
+    ends its workers). A press during the few milliseconds of a start is
+    lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
 
 # How long past --timeout the parent waits for a worker's own stack dump
 # before it kills the worker itself.
@@ -126,7 +146,8 @@ class Supervisor:
             name=f"django_parallel-worker-{slot.number}",
             daemon=True,
         )
-        process.start()
+        with _sigint_ignored():
+            process.start()
         child_end.close()
         slot.process, slot.conn = process, parent_end
         slot.ready = slot.closing = False

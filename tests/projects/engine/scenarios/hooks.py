@@ -1,4 +1,5 @@
 import os
+import time
 
 NOTE = "from post_migrate"
 
@@ -10,3 +11,7 @@ def after_migrate(sender, using, **kwargs):
         from scenarios.models import Note
 
         Note.objects.using(using).get_or_create(text=NOTE)
+    if os.environ.get("DP_HANG_AFTER_MIGRATE"):
+        # For Ctrl-C while the test database is being set up.
+        print("MIGRATED", flush=True)
+        time.sleep(60)
