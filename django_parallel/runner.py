@@ -436,6 +436,10 @@ class Runner:
         """``run_suite`` under unittest's Ctrl-C handler: a first press stops
         the run after the tests that are running, a second ends it at once.
         The result (so far), and whether the run was interrupted."""
+        # unittest installs its handler once per process: one left from an
+        # earlier run here would not be installed again, and would still
+        # say that run was interrupted.
+        unittest.signals._interrupt_handler = None
         unittest.installHandler()
         handler = unittest.signals._interrupt_handler
         try:

@@ -696,6 +696,32 @@ class InterruptTests(ParallelTestCase):
         self.assertEqual(sum(run.summary.values()), 2, run.describe())
         self.assertNothingLeft()
 
+    def test_a_later_run_in_the_same_process_is_not_interrupted(self):
+        # Two runs in one process, as a script calling the test command
+        # twice makes: Ctrl-C during the first says nothing of the second.
+        script = (
+            "import os, signal, threading\n"
+            "import django\n"
+            "from django.core.management import call_command\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'engine_project.settings')\n"
+            "django.setup()\n"
+            "threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+            "try:\n"
+            "    call_command('test', 'scenarios.test_hang', verbosity=0)\n"
+            "except SystemExit as exc:\n"
+            "    print('first run exit', exc.code, flush=True)\n"
+            "call_command('test', 'scenarios.test_normal.FillerA', verbosity=0)\n"
+            "print('second run done', flush=True)\n"
+        )
+        run = self.run_command(
+            [sys.executable, "-c", script],
+            env={"TMPDIR": str(self.tmp), "DP_TEST_HANG_SECONDS": "3"},
+        )
+        self.assertExit(run, 0)
+        self.assertIn("first run exit 130", run.stdout, run.describe())
+        self.assertIn("second run done", run.stdout, run.describe())
+        self.assertEqual(run.stderr.count("Interrupted."), 1, run.describe())
+
     def assertInterruptedCleanly(self, run: Run) -> None:
         """Ended at once (the scenario would go on for a minute), with one
         line and nothing left."""
