@@ -14,7 +14,8 @@ migrated-database cache in place; and bytecode compiled for django_parallel
 and the project, as pip compiles Django's on install (with
 PYTHONDONTWRITEBYTECODE set, as on CI machines, every process of ours would
 otherwise compile its modules from source). Reported per cell, as medians: wall
-time, time to the first test result, CPU time of the whole process tree,
+time, time to the first test result, CPU time of the whole process tree
+(sampled per process too, since forkserver workers are not reaped by us),
 peak memory of the largest worker process, the ratio ours/Django's of the
 median wall times, and the median of the per-repeat ratios ("paired"). A
 table goes to stdout; --json and --png write the same numbers to files (the
