@@ -9,10 +9,13 @@ clean-up.
   are running (unittest's handler, installed around the run only); a second
   press ends the run at once. Before the tests run (discovery, database
   set-up) a press ends the command at once.
-- KeyboardInterrupt is raised once. Later presses are ignored, and a press
-  while the run is cleaning up takes effect when the clean-up is done, so
-  nothing it would remove is left behind. The command then prints
-  "Interrupted." and exits with status 130.
+- KeyboardInterrupt is raised once; the clean-up on the way out (ending
+  workers, dropping databases, removing files) is not cut short by the
+  next press, which only says so, and a press during the clean-up after a
+  normal run takes effect when it is done. The command then prints
+  "Interrupted." and exits with status 130. Pressing twice during the
+  clean-up abandons it, for a clean-up that hangs (a database server
+  waiting on a lock): what it had not removed yet is left.
 """
 
 from __future__ import annotations
@@ -26,19 +29,28 @@ from contextlib import contextmanager
 EXIT_INTERRUPTED = 130
 
 
+HELD = (
+    "django-parallel: cleaning up (ending workers, dropping test databases); "
+    "press Ctrl-C again to stop at once and leave what is not removed yet"
+)
+
+
 class Interrupts:
     """The SIGINT handler of a run."""
 
     def __init__(self) -> None:
         self.raised = False
-        self.pending = False
+        # Presses held during clean-up.
+        self.held = 0
         self._shields = 0
 
     def __call__(self, signum, frame) -> None:
-        if self.raised:
-            return
-        if self._shields:
-            self.pending = True
+        if not (self.raised or self._shields):
+            self.raised = True
+            raise KeyboardInterrupt
+        self.held += 1
+        if self.held == 1:
+            print(HELD, file=sys.stderr, flush=True)
             return
         self.raised = True
         raise KeyboardInterrupt
@@ -52,7 +64,7 @@ class Interrupts:
             yield
         finally:
             self._shields -= 1
-        if self.pending and not self._shields and not self.raised:
+        if self.held and not self._shields and not self.raised:
             self.raised = True
             raise KeyboardInterrupt
 

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -754,6 +755,107 @@ class InterruptTests(ParallelTestCase):
             env={"DP_HANG_AFTER_MIGRATE": "1"},
         )
         self.assertInterruptedCleanly(run)
+
+
+class HeldInterruptTests(ParallelTestCase):
+    """Ctrl-C while the run drops its databases. Another MariaDB session
+    holds a metadata lock on a table of clone 1, so dropping that clone
+    waits until the session commits: a clean-up that hangs."""
+
+    backend = "mysql"
+
+    def start_locked_run(self):
+        command = [
+            sys.executable,
+            "manage.py",
+            "test",
+            "scenarios.test_hang",
+            "scenarios.test_normal",
+            "--parallel",
+            "2",
+            "--start-method",
+            "spawn",
+        ]
+        env = {
+            "TMPDIR": str(self.tmp),
+            "DP_TEST_HANG_READY": "1",
+            "DP_TEST_HANG_SECONDS": "3",
+        }
+        self.process = subprocess.Popen(
+            command,
+            cwd=self.project_dir,
+            env=self.environment(env=env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        self.addCleanup(self.process.kill)
+        self.stderr_lines: list[str] = []
+        reader = threading.Thread(
+            target=lambda: self.stderr_lines.extend(self.process.stderr), daemon=True
+        )
+        reader.start()
+        for line in self.process.stdout:
+            if "HANGING" in line:
+                break
+        # The clones exist and the tests are running.
+        clone = f"test_{self.db_name}_1"
+        self.lock = subprocess.Popen(
+            ["mariadb", "-h", "127.0.0.1", "-u", "root", "-N", "--unbuffered"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(self.release_lock)
+        self.lock.stdin.write(
+            f"START TRANSACTION; SELECT COUNT(*) FROM `{clone}`.`scenarios_note`;\n"
+            "SELECT 'locked';\n"
+        )
+        self.lock.stdin.flush()
+        for line in self.lock.stdout:
+            if "locked" in line:
+                break
+        # The tests end; dropping clone 1 then waits for the lock.
+        deadline = time.monotonic() + 60
+        while not any("passed" in line for line in self.stderr_lines):
+            self.assertLess(time.monotonic(), deadline, "the run did not finish")
+            time.sleep(0.1)
+        time.sleep(1.0)
+        self.assertIsNone(self.process.poll(), "".join(self.stderr_lines))
+
+    def release_lock(self):
+        if self.lock.poll() is None:
+            self.lock.stdin.write("COMMIT;\n")
+            self.lock.stdin.close()
+            self.lock.wait(30)
+
+    def press(self):
+        os.killpg(self.process.pid, signal.SIGINT)
+        time.sleep(1.0)
+
+    def test_ctrl_c_waits_for_the_clean_up(self):
+        self.start_locked_run()
+        self.press()
+        # Still dropping, and saying so.
+        self.assertIsNone(self.process.poll())
+        self.assertTrue(any("press Ctrl-C again" in line for line in self.stderr_lines))
+        self.release_lock()
+        self.assertEqual(self.process.wait(60), 130)
+        self.assertEqual(self.stderr_lines[-1].strip(), "Interrupted.")
+        self.assertNothingLeft()
+
+    def test_a_second_ctrl_c_abandons_the_clean_up(self):
+        self.start_locked_run()
+        self.press()
+        self.press()
+        self.assertEqual(self.process.wait(10), 130, "".join(self.stderr_lines))
+        self.assertNotIn("Traceback", "".join(self.stderr_lines))
+        # As the message said: the clone it was dropping is left.
+        self.assertIn(
+            f"test_{self.db_name}_1",
+            server_databases("mysql", f"test_{self.db_name}"),
+        )
 
 
 globals().update(backend_variants(KeepDBClonesTests))
