@@ -25,6 +25,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 EXIT_INTERRUPTED = 130
 
@@ -69,12 +70,42 @@ class Interrupts:
             raise KeyboardInterrupt
 
 
+def _in_main_thread() -> bool:
+    # Only the main thread may set signal handlers.
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Start a worker with Ctrl-C ignored from its first instruction: an
+    ignored signal stays ignored across exec, so a spawned interpreter never
+    gets a KeyboardInterrupt while it boots (the parent handles Ctrl-C and
+    ends its workers). A press during the few milliseconds of a start is
+    lost."""
+    if not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def exit_interrupted(after_caret: bool = False) -> NoReturn:
+    """End the command as an interrupted run does: one line, status 130."""
+    sys.stdout.flush()
+    newline = "\n" if after_caret and sys.stderr.isatty() else ""
+    print(f"{newline}Interrupted.", file=sys.stderr, flush=True)
+    raise SystemExit(EXIT_INTERRUPTED)
+
+
 @contextmanager
 def signals_end_the_run() -> Iterator[Interrupts]:
     """Install the run's SIGINT and SIGTERM handlers (from the main thread;
     elsewhere signals are Python's business as usual)."""
     interrupts = Interrupts()
-    if threading.current_thread() is not threading.main_thread():
+    if not _in_main_thread():
         yield interrupts
         return
 
@@ -86,11 +117,8 @@ def signals_end_the_run() -> Iterator[Interrupts]:
     try:
         yield interrupts
     except KeyboardInterrupt:
-        sys.stdout.flush()
         # After the terminal's "^C".
-        newline = "\n" if sys.stderr.isatty() else ""
-        print(f"{newline}Interrupted.", file=sys.stderr, flush=True)
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        exit_interrupted(after_caret=True)
     finally:
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)

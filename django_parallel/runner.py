@@ -40,7 +40,11 @@ from django_parallel.discovery import (
     name_patterns,
 )
 from django_parallel.errors import RunnerError, exit_on_runner_error
-from django_parallel.interrupts import Interrupts, signals_end_the_run
+from django_parallel.interrupts import (
+    Interrupts,
+    exit_interrupted,
+    signals_end_the_run,
+)
 from django_parallel.options import (
     NOT_GIVEN,
     add_arguments,
@@ -117,6 +121,8 @@ class Runner:
                 return defaults[name] if value is NOT_GIVEN else value
 
             self.pattern = pattern
+            # Replaced by run_tests with the one it installs.
+            self._interrupts = Interrupts()
             self.top_level = top_level
             self.verbosity = verbosity
             self.interactive = interactive
@@ -355,8 +361,6 @@ class Runner:
 
     def _run_tests(self, test_labels, extra_tests) -> int:
         self._workspace = None
-        # Set by run_tests; a bare one when _run_tests is driven directly.
-        self._interrupts = getattr(self, "_interrupts", None) or Interrupts()
         snapshot = capture_settings() if self.parallel > 1 else None
         self.setup_test_environment()
         booted = None
@@ -427,8 +431,7 @@ class Runner:
                 if self._workspace is not None:
                     shutil.rmtree(self._workspace, ignore_errors=True)
         if interrupted:
-            print("Interrupted.", file=sys.stderr, flush=True)
-            raise SystemExit(130)
+            exit_interrupted()
         self.time_keeper.print_results()
         return self.suite_result(suite, result)
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 import pickle
 import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 
 from django_parallel.errors import RunnerError
+from django_parallel.interrupts import sigint_ignored
 from django_parallel.parallel.events import (
     Output,
     TaskDone,
@@ -33,24 +32,6 @@ from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.scheduling import Schedule
 from django_parallel.parallel.worker import Task, worker_main
-
-
-@contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Start a worker with Ctrl-C ignored from its first instruction: an
-    ignored signal stays ignored across exec, so a spawned interpreter never
-    gets a KeyboardInterrupt while it boots (the parent handles Ctrl-C and
-    ends its workers). A press during the few milliseconds of a start is
-    lost."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
 
 # How long past --timeout the parent waits for a worker's own stack dump
 # before it kills the worker itself.
@@ -146,7 +127,7 @@ class Supervisor:
             name=f"django_parallel-worker-{slot.number}",
             daemon=True,
         )
-        with _sigint_ignored():
+        with sigint_ignored():
             process.start()
         child_end.close()
         slot.process, slot.conn = process, parent_end
