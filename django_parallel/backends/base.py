@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django_parallel.errors import RunnerError
@@ -166,6 +166,31 @@ def run_concurrently(function: Callable, items: list, limit: int = 8) -> list:
             except Exception as exc:
                 errors.append(exc)
         return errors
-    with ThreadPoolExecutor(max_workers=min(limit, len(items))) as pool:
-        futures = [pool.submit(function, item) for item in items]
-    return [f.exception() for f in futures if f.exception() is not None]
+    # Daemon threads, not an executor's: an executor joins its threads at
+    # interpreter exit, so a clean-up abandoned by Ctrl-C (a DROP DATABASE
+    # waiting on a lock) would keep the process alive.
+    pending = list(items)
+    errors: list = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                item = pending.pop(0)
+            try:
+                function(item)
+            except Exception as exc:
+                with lock:
+                    errors.append(exc)
+
+    threads = [
+        threading.Thread(target=work, daemon=True, name="django_parallel-db")
+        for _ in range(min(limit, len(items)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
