@@ -17,8 +17,12 @@ otherwise compile its modules from source). Reported per cell, as medians: wall
 time, time to the first test result, CPU time of the whole process tree
 (sampled per process too, since forkserver workers are not reaped by us),
 peak memory of the largest worker process, the ratio ours/Django's of the
-median wall times, and the median of the per-repeat ratios ("paired"). A
-table goes to stdout; --json and --png write the same numbers to files (the
+median wall times, and the median of the per-repeat ratios ("paired").
+Two more columns say how close a run came to what its CPU work allows:
+"use", the share of the cores' time the run kept busy (CPU time over cores
+times wall time), and "bound", our CPU time over the cores divided by
+Django's wall time in the same repeat: no run doing our CPU work on these
+cores can reach a lower ratio. A table goes to stdout; --json and --png write the same numbers to files (the
 plot needs matplotlib).
 """
 
@@ -83,6 +87,7 @@ def peak_rss_kib(pid: int) -> int:
 
 
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+CORES = len(os.sched_getaffinity(0))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -294,6 +299,21 @@ def _main(scratch: Path) -> None:
                     if d["ok"] and o["ok"]
                 ]
             )
+            # Wall time can be no shorter than CPU time over the cores: the
+            # lowest ratio a run doing our CPU work could reach against
+            # Django's wall time of the same repeat.
+            cell["cores"] = CORES
+            for name, results in runs.items():
+                cell[name]["core_use"] = median(
+                    [r["cpu_s"] / CORES / r["wall_s"] for r in results if r["ok"]]
+                )
+            cell["bound"] = median(
+                [
+                    o["cpu_s"] / CORES / d["wall_s"]
+                    for d, o in zip(runs["django"], runs["ours"], strict=True)
+                    if d["ok"] and o["ok"]
+                ]
+            )
             cells.append(cell)
             print_cell(cell)
 
@@ -319,7 +339,8 @@ def print_cell(cell) -> None:
             f"{'method':<11}{'N':>3} {'django s':>9} {'ours s':>8} {'ratio':>6} "
             f"{'paired':>6} "
             f"{'1st dj':>7} {'1st us':>7} {'cpu dj':>7} {'cpu us':>7} "
-            f"{'MiB dj':>7} {'MiB us':>7} {'fails':>6}"
+            f"{'MiB dj':>7} {'MiB us':>7} {'use dj':>6} {'use us':>6} "
+            f"{'bound':>6} {'fails':>6}"
         )
         print_cell.header = True
     d, o = cell["django"], cell["ours"]
@@ -329,6 +350,7 @@ def print_cell(cell) -> None:
         f"{fmt(cell['paired_ratio']):>6} {fmt(d['first_result_s']):>7} "
         f"{fmt(o['first_result_s']):>7} {fmt(d['cpu_s']):>7} {fmt(o['cpu_s']):>7} "
         f"{fmt(d['peak_worker_mib'], '{:.0f}'):>7} {fmt(o['peak_worker_mib'], '{:.0f}'):>7} "
+        f"{fmt(d['core_use']):>6} {fmt(o['core_use']):>6} {fmt(cell['bound']):>6} "
         f"{d['failed_runs']}/{o['failed_runs']:>4}",
         flush=True,
     )
