@@ -56,34 +56,43 @@ class Clones:
 
 @dataclass
 class SpareCopies:
-    """Spare copies of a cache entry being made while the tests run, for
-    the next run's test database and clones. The run waits for the copy in
-    progress when it ends, not for the rest."""
+    """Spare copies of a cache entry, for the next run's test database and
+    clones, made in a thread while the tests run (``start_spare_copies``).
+    The run waits for the copy in progress when it ends, not for the rest."""
 
-    thread: threading.Thread
-    stop: threading.Event
+    cache: object
+    location: str
+    numbers: list[int]
+    thread: threading.Thread | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
 
-    @classmethod
-    def start(cls, cache, location: str, numbers: Iterable[int]) -> SpareCopies:
-        stop = threading.Event()
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._make, name="django_parallel-spares")
+        self.thread.start()
 
-        def make() -> None:
-            for number in numbers:
-                if stop.is_set():
-                    return
-                try:
-                    cache.make_spare(location, number)
-                except Exception:
-                    # Only the next run's head start is lost.
-                    return
-
-        thread = threading.Thread(target=make, name="django_parallel-spares")
-        thread.start()
-        return cls(thread, stop)
+    def _make(self) -> None:
+        for number in self.numbers:
+            if self.stop.is_set():
+                return
+            try:
+                self.cache.make_spare(self.location, number)
+            except Exception:
+                # Only the next run's head start is lost.
+                return
 
     def finish(self) -> None:
         self.stop.set()
-        self.thread.join()
+        if self.thread is not None:
+            self.thread.join()
+
+
+def start_spare_copies(created: list) -> None:
+    """Start making the spare copies ``setup_databases`` planned. Called
+    once the tests start, after any worker is forked: a process that forks
+    should have no other thread."""
+    for entry in created:
+        if isinstance(entry, SpareCopies) and entry.thread is None:
+            entry.start()
 
 
 @dataclass
@@ -311,8 +320,8 @@ def setup_databases(
                     adapter.create_clones(range(1, parallel + 1))
             if location is not None and cache.supports_spare:
                 # Made while the tests run: the next run takes them.
-                numbers = range(0, parallel + 1 if parallel > 1 else 1)
-                created.append(SpareCopies.start(cache, location, numbers))
+                numbers = list(range(0, parallel + 1 if parallel > 1 else 1))
+                created.append(SpareCopies(cache, location, numbers))
             for alias in aliases[1:]:
                 # Another alias pointing at the same database: share it.
                 created.append(CreatedDatabase(connections[alias], old_name, False))

@@ -386,8 +386,8 @@ class Runner:
                 # a serial run should not wait for workers to finish booting.
                 booted.shutdown(at_once=True)
                 booted = None
-            if parallel:
-                # Workers boot Django while the databases are created.
+            if parallel and booted is not None:
+                # Spawned workers, booting since the start, are the suite's.
                 suite.start_workers(self._worker_plan(type(suite), snapshot), booted)
             if self.clear_db_cache:
                 db.clear_caches(databases, log=self.log)
@@ -407,6 +407,12 @@ class Runner:
                 if parallel:
                     suite.worker_databases = self._worker_databases(suite, old_config)
                 self.run_checks(databases)
+                if parallel and suite.supervisor is None:
+                    # Forked now, as Django's workers are, they inherit what
+                    # creating the databases and the checks did (signal
+                    # receivers that counted, checks that registered).
+                    suite.start_workers(self._worker_plan(type(suite), snapshot))
+                db.start_spare_copies(old_config)
                 result, interrupted = self._run_stoppable(suite)
             finally:
                 with self._interrupts.shield():

@@ -143,7 +143,7 @@ class RuntestsContractTests(ProjectTestCase):
     def test_passing_run(self):
         run = self.run_script()
         self.assertExit(run, 0)
-        self.assertCounts(run, passed=2)
+        self.assertCounts(run, passed=3)
         self.assertIn("PROBE process_setup set: True", run.stdout)
         self.assertIn("PROBE process_setup_args: (1, ['contract_app'])", run.stdout)
         self.assertIn("PROBE parallel attribute: 1", run.stdout)
@@ -158,15 +158,32 @@ class RuntestsContractTests(ProjectTestCase):
         self.assertIn("PROBE failures: 2", run.stdout)
         self.assertNothingLeft()
 
-    def test_parallel_run_calls_process_setup_in_the_workers(self):
-        run = self.run_script(env={"CONTRACT_PARALLEL": "2"})
-        self.assertExit(run, 0)
-        self.assertCounts(run, passed=2)
-        self.assertIn("PROBE parallel attribute: 2", run.stdout)
-        self.assertIn(
-            "PROBE process_setup called verbosity=1 labels=['contract_app']",
-            run.output,
+    def run_parallel(self, start_method):
+        return self.run_script(
+            env={"CONTRACT_PARALLEL": "2", "CONTRACT_START_METHOD": start_method}
         )
+
+    def test_spawned_workers_call_process_setup(self):
+        for start_method in ("spawn", "forkserver"):
+            with self.subTest(start_method=start_method):
+                run = self.run_parallel(start_method)
+                self.assertExit(run, 0)
+                self.assertCounts(run, passed=3)
+                self.assertIn("PROBE parallel attribute: 2", run.stdout)
+                self.assertIn(
+                    "PROBE process_setup called verbosity=1 labels=['contract_app']",
+                    run.output,
+                )
+                self.assertNothingLeft()
+
+    def test_forked_workers_do_not_call_process_setup(self):
+        # As in Django: a forked worker has the parent's app registry, which
+        # the tests imported before the fork refer to; setting it up again
+        # would give the registry new AppConfigs.
+        run = self.run_parallel("fork")
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=3)
+        self.assertNotIn("PROBE process_setup called", run.output)
         self.assertNothingLeft()
 
     def test_parallel_failures_set_the_exit_status(self):

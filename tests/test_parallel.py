@@ -557,6 +557,32 @@ class ConfiguredSettingsTests(ParallelTestCase):
         self.assertNothingLeft()
 
 
+class SystemChecksTests(ParallelTestCase):
+    """What the system checks do besides reporting is done in every worker,
+    as in a serial run: forked workers start once the parent has run them,
+    spawned and forkserver workers run them themselves."""
+
+    def check(self, start_method):
+        run = self.run_parallel("scenarios.test_checks", start_method=start_method)
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=2)
+        self.assertNothingLeft()
+
+    def test_spawn(self):
+        self.check("spawn")
+
+    def test_forkserver(self):
+        self.check("forkserver")
+
+    def test_fork(self):
+        self.check("fork")
+
+    def test_serial(self):
+        run = self.run_tests("scenarios.test_checks")
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=2)
+
+
 globals().update(backend_variants(SameResultsTests))
 globals().update(backend_variants(CrashTests))
 globals().update(backend_variants(TimeoutTests))

@@ -143,9 +143,9 @@ class ParallelTestSuite:
     def start_workers(
         self, plan: Callable[[int], WorkerPlan], booted: Supervisor | None = None
     ) -> None:
-        """Start the worker processes, which boot Django while the runner
-        creates the test databases, or take over the ones ``boot_workers``
-        started (ending any beyond ``processes``)."""
+        """Take over the workers ``boot_workers`` started (ending any beyond
+        ``processes``), or start them: forked workers once the databases
+        exist and the checks have run, as Django forks its own."""
         from django.db import connections
 
         self._schedule, self.test_lists = self.schedule()

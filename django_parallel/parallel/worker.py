@@ -231,8 +231,20 @@ def _safe_description(subtest) -> str:
         return f"(subtest parameters could not be shown: {exc!r})"
 
 
+def _forked_from_a_set_up_parent() -> bool:
+    """Whether this process is a fork of the parent, Django already set up."""
+    registry = sys.modules.get("django.apps.registry")
+    return registry is not None and registry.apps.ready
+
+
 def _boot(plan: WorkerPlan) -> None:
     """From a bare interpreter to Django set up for tests (no database yet)."""
+    if _forked_from_a_set_up_parent():
+        # Settings, app registry, imported tests and test environment are the
+        # parent's already. process_setup is for new interpreters, as in
+        # Django: Django's runtests.py rebuilds the app registry in it, and
+        # test modules imported before the fork keep the old AppConfigs.
+        return
     sys.path[:] = plan.sys_path
     os.chdir(plan.cwd)
     if plan.settings_module is not None:
@@ -250,14 +262,19 @@ def _boot(plan: WorkerPlan) -> None:
             setattr(settings, name, value)
     django.setup()
 
-    from django.test import utils as test_utils
+    from django.test.utils import setup_test_environment
 
     from django_parallel.testcases import install_on_commit_capture
 
-    # Under fork the parent's test environment is already in place.
-    if not hasattr(test_utils._TestState, "saved_data"):
-        test_utils.setup_test_environment(debug=plan.debug_mode)
-        install_on_commit_capture()
+    setup_test_environment(debug=plan.debug_mode)
+    install_on_commit_capture()
+    # The parent ran the system checks and reported what they found. A new
+    # interpreter runs them too, as Django 6's spawned workers do, for what
+    # checks do besides (the URLconf they import, checks that record they
+    # ran); database checks, which only report, are left out.
+    from django.core.checks import run_checks
+
+    run_checks()
 
 
 def _attach_databases(plan: WorkerPlan, databases: WorkerDatabases) -> None:

@@ -4,13 +4,17 @@ does, and prints "PROBE ..." lines about what it could observe.
 
     python runtests.py [test labels]
 
-CONTRACT_PARALLEL sets the (integer) parallel argument, default 1.
+CONTRACT_PARALLEL sets the (integer) parallel argument, default 1;
+CONTRACT_START_METHOD the multiprocessing start method, as the scripts that
+run Django's suite under spawn do.
 """
 
+import multiprocessing
 import os
 import sys
 
 import django
+from django.apps import apps
 from django.conf import settings
 from django.test.utils import get_runner
 
@@ -25,17 +29,22 @@ SETTINGS = {
 
 
 def setup_worker(verbosity, labels):
-    """What runtests.py's process set-up does in a new worker process."""
-    print(f"PROBE process_setup called verbosity={verbosity} labels={labels}")
+    """What runtests.py's setup_run_tests does, in the parent and in each
+    new worker process: it sets the app registry up again, so its
+    AppConfigs are new objects."""
+    if multiprocessing.parent_process() is not None:
+        print(f"PROBE process_setup called verbosity={verbosity} labels={labels}")
     if not settings.configured:
         settings.configure(**SETTINGS)
     django.setup()
+    apps.set_installed_apps(SETTINGS["INSTALLED_APPS"])
 
 
 def main():
     labels = sys.argv[1:] or ["contract_app"]
-    settings.configure(**SETTINGS)
-    django.setup()
+    if os.environ.get("CONTRACT_START_METHOD"):
+        multiprocessing.set_start_method(os.environ["CONTRACT_START_METHOD"])
+    setup_worker(1, labels)
     from django.test import TestCase
 
     original_capture = TestCase.__dict__["captureOnCommitCallbacks"]
