@@ -271,10 +271,12 @@ def _boot(plan: WorkerPlan) -> None:
     # The parent ran the system checks and reported what they found. A new
     # interpreter runs them too, as Django 6's spawned workers do, for what
     # checks do besides (the URLconf they import, checks that record they
-    # ran); database checks, which only report, are left out.
+    # ran). With no databases: this worker's are not attached yet, and the
+    # database checks only report. An empty list, since from Django 6.1 None
+    # means every database.
     from django.core.checks import run_checks
 
-    run_checks()
+    run_checks(databases=[])
 
 
 def _attach_databases(plan: WorkerPlan, databases: WorkerDatabases) -> None:
