@@ -84,7 +84,20 @@ class ParallelTestCase(ProjectTestCase):
         self.assertEqual(processes_in(self.workdir), [], "processes left")
 
 
-class SameResultsTests(ParallelTestCase):
+class EveryStartMethod:
+    """A test per start method, each calling ``self.check(start_method)``."""
+
+    def test_spawn(self):
+        self.check("spawn")
+
+    def test_forkserver(self):
+        self.check("forkserver")
+
+    def test_fork(self):
+        self.check("fork")
+
+
+class SameResultsTests(EveryStartMethod, ParallelTestCase):
     """Every outcome of the sample project, with multi-db, mirror,
     serialized_rollback and on_commit tests, counts as in a serial run."""
 
@@ -97,15 +110,6 @@ class SameResultsTests(ParallelTestCase):
         self.assertCounts(run, **SAMPLE_COUNTS)
         self.assertIn("Cloning test database for alias 'default' 2 times", run.stderr)
         self.assertNothingLeft()
-
-    def test_spawn(self):
-        self.check("spawn")
-
-    def test_forkserver(self):
-        self.check("forkserver")
-
-    def test_fork(self):
-        self.check("fork")
 
     def test_serial_counts_are_the_same(self):
         run = self.run_tests(*self.labels, env=self.extra_env)
@@ -557,7 +561,7 @@ class ConfiguredSettingsTests(ParallelTestCase):
         self.assertNothingLeft()
 
 
-class SystemChecksTests(ParallelTestCase):
+class SystemChecksTests(EveryStartMethod, ParallelTestCase):
     """What the system checks do besides reporting is done in every worker,
     as in a serial run: forked workers start once the parent has run them,
     spawned and forkserver workers run them themselves."""
@@ -567,15 +571,6 @@ class SystemChecksTests(ParallelTestCase):
         self.assertExit(run, 0)
         self.assertCounts(run, passed=2)
         self.assertNothingLeft()
-
-    def test_spawn(self):
-        self.check("spawn")
-
-    def test_forkserver(self):
-        self.check("forkserver")
-
-    def test_fork(self):
-        self.check("fork")
 
     def test_serial(self):
         run = self.run_tests("scenarios.test_checks")
