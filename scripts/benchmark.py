@@ -22,8 +22,8 @@ Two more columns say how close a run came to what its CPU work allows:
 "use", the share of the cores' time the run kept busy (CPU time over cores
 times wall time), and "bound", our CPU time over the cores divided by
 Django's wall time in the same repeat: no run doing our CPU work on these
-cores can reach a lower ratio. A table goes to stdout; --json and --png write the same numbers to files (the
-plot needs matplotlib).
+cores can reach a lower ratio. A table goes to stdout; --json and --png
+write the same numbers to files (the plot needs matplotlib).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def tables_only(connection, count: int) -> float:
     """Seconds to create ``count`` databases holding the test database's
     tables, empty, concurrently (MariaDB)."""
-    import threading
+    from django_parallel.backends.base import run_concurrently
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'")
@@ -56,16 +56,14 @@ def tables_only(connection, count: int) -> float:
             for create in creates:
                 cursor.execute(create)
 
-    threads = [threading.Thread(target=make, args=(name,)) for name in names]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_concurrently(make, names)
     seconds = time.perf_counter() - started
     with connection.creation._nodb_cursor() as cursor:
         for name in names:
             cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+    if errors:
+        raise errors[0]
     return seconds
 
 
@@ -122,7 +120,9 @@ def run_backend(backend: str, counts: list[int], repeats: int) -> list[dict]:
             django_s = statistics.median(timings["django"])
             ours_s = statistics.median(timings["ours"])
             spares_s = statistics.median(timings["spares"])
-            tables_s = statistics.median(timings["tables"] or [0.0]) or None
+            tables_s = (
+                statistics.median(timings["tables"]) if timings["tables"] else None
+            )
             rows.append(
                 {
                     "backend": backend,
