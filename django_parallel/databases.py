@@ -23,7 +23,9 @@ from django.db import connections
 from django.test.utils import NullTimeKeeper, get_unique_databases_and_mirrors
 
 from django_parallel.backends import adapter_for
+from django_parallel.backends.base import MAX_SPARE_NUMBER
 from django_parallel.dbcache import (
+    FingerprintUnavailable,
     drop_serialized,
     fingerprint,
     load_serialized,
@@ -173,7 +175,7 @@ def _create(
     test_name = connection.creation._get_test_db_name()
     location = None
     if cache is not None:
-        location = cache.cache_location(fingerprint(connection))
+        location = cache_location(connection, cache, verbosity)
     try:
         if location is not None and cache.cached(location):
             _restore(connection, cache, location, verbosity, interactive, test_name)
@@ -186,6 +188,10 @@ def _create(
             )
             if location is not None:
                 cache.save_cache(location)
+                # The old entries' serialized contents go with them.
+                drop_serialized(
+                    connection.alias, keep=serialized_path(connection.alias, location)
+                )
                 if not cache.cached(location):
                     location = None  # Not cacheable (MariaDB views, say).
     except BaseException:
@@ -196,6 +202,21 @@ def _create(
         raise
     created.append(CreatedDatabase(connection, old_name, True))
     return location
+
+
+def cache_location(connection, cache, verbosity: int) -> str | None:
+    """The cache entry for the current fingerprint of ``connection``, or
+    None (said in one line) when the fingerprint cannot be read: that alias
+    is then migrated, as with --no-db-cache."""
+    try:
+        return cache.cache_location(fingerprint(connection))
+    except FingerprintUnavailable as exc:
+        if verbosity >= 1:
+            connection.creation.log(
+                f"Not using the migrated-database cache for alias "
+                f"{connection.alias!r}: its fingerprint {exc}."
+            )
+        return None
 
 
 def _restore(connection, cache, location, verbosity, interactive, test_name) -> None:
@@ -235,9 +256,9 @@ def _use_test_database(connection, test_name: str) -> None:
 def _serialized(connection, location: str | None) -> str:
     """The database serialized for serialized_rollback; for a copy of cache
     entry ``location``, kept with the cache and serialized only once."""
-    if location is None:
+    path = serialized_path(connection.alias, location) if location else None
+    if path is None:
         return connection.creation.serialize_db_to_string()
-    path = serialized_path(connection.alias, location)
     contents = load_serialized(path)
     if contents is None:
         contents = connection.creation.serialize_db_to_string()
@@ -248,14 +269,31 @@ def _serialized(connection, location: str | None) -> str:
     return contents
 
 
-def clear_caches(aliases, *, log=print) -> None:
-    """Drop the migrated-database cache entries of ``aliases``."""
+def clear_caches(aliases, *, log=print) -> list[str]:
+    """Drop the migrated-database cache entries of ``aliases``, with their
+    spare copies and kept serialized contents, naming each; return them."""
+    dropped = []
     for alias in aliases:
         adapter = adapter_for(connections[alias])
-        if adapter.supports_cache:
-            for dropped in adapter.clear_cache():
-                log(f"Dropped cached test database {dropped}.")
-            drop_serialized(alias)
+        if not adapter.supports_cache:
+            continue
+        try:
+            names = adapter.clear_cache()
+            files = drop_serialized(alias)
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise RunnerError(
+                f"cannot clear the migrated-database cache of alias {alias!r}: "
+                f"{reason or type(exc).__name__}"
+            ) from None
+        for name in names:
+            log(f"Dropped cached test database {name}.")
+        for path in files:
+            log(f"Dropped cached serialized contents {path}.")
+        dropped += names + files
+    if not dropped:
+        log("No migrated-database cache entries to drop.")
+    return dropped
 
 
 def setup_databases(
@@ -320,7 +358,8 @@ def setup_databases(
                     adapter.create_clones(range(1, parallel + 1))
             if location is not None and cache.supports_spare:
                 # Made while the tests run: the next run takes them.
-                numbers = list(range(0, parallel + 1 if parallel > 1 else 1))
+                last = min(parallel if parallel > 1 else 0, MAX_SPARE_NUMBER)
+                numbers = list(range(0, last + 1))
                 created.append(SpareCopies(cache, location, numbers))
             for alias in aliases[1:]:
                 # Another alias pointing at the same database: share it.

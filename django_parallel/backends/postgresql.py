@@ -8,7 +8,11 @@ in rounds from the clones made so far at 2, 4 and 8 clones.
 
 from __future__ import annotations
 
-from django_parallel.backends.base import CloneAdapter, run_concurrently
+from django_parallel.backends.base import (
+    CACHE_MARKER,
+    CloneAdapter,
+    run_concurrently,
+)
 
 
 class PostgreSQLCloneAdapter(CloneAdapter):
@@ -47,9 +51,11 @@ class PostgreSQLCloneAdapter(CloneAdapter):
             raise errors[0]
 
     supports_cache = True
+    # NAMEDATALEN - 1 bytes: PostgreSQL cuts longer names without an error.
+    cache_name_limit = 63
 
     def cache_location(self, fingerprint: str) -> str:
-        return self.server_cache_name(fingerprint, 63)
+        return self.server_cache_name(fingerprint)
 
     def cached(self, location: str) -> bool:
         return self._exists(location)
@@ -72,13 +78,11 @@ class PostgreSQLCloneAdapter(CloneAdapter):
         with self.connection.creation._nodb_cursor() as cursor:
             cursor.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s",
-                [self.cache_prefix.replace("_", r"\_") + "%"],
+                ["%" + CACHE_MARKER.replace("_", r"\_") + "%"],
             )
-            names = [
-                name
-                for (name,) in cursor.fetchall()
-                if not keep or (name != keep and not self.is_spare_of(name, keep))
-            ]
+            names = self.stale_cache_names(
+                sorted(name for (name,) in cursor.fetchall()), keep
+            )
         for name in names:
             self._drop(name)
         return names

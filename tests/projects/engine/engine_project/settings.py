@@ -71,3 +71,23 @@ if os.environ.get("DP_WORKER_MARKS"):
 
 if os.environ.get("DP_ROUTER"):
     DATABASE_ROUTERS = ["scenarios.routers.Router"]
+
+if os.environ.get("DP_TYPED_APP"):
+    INSTALLED_APPS = [*INSTALLED_APPS, "typed"]
+
+if os.environ.get("DP_TEST_NAME") and _engine in ("postgresql", "mysql"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["DP_TEST_NAME"]}
+
+if os.environ.get("DP_DISABLE_MIGRATIONS"):
+
+    class DisableMigrations:
+        """The widely copied recipe: every app is migrated as if it had no
+        migrations (Django creates its tables from the models)."""
+
+        def __contains__(self, item):
+            return True
+
+        def __getitem__(self, item):
+            return None
+
+    MIGRATION_MODULES = DisableMigrations()
