@@ -351,15 +351,21 @@ class _Reader:
             return
         file, search = found
         if search is None:
-            if file and file.endswith(".py"):
+            if file:  # Compiled or sourceless ones too, by their bytes.
                 self.add_source(name, file)
             return
         for location in sorted(search):
             root = Path(location)
-            for path in sorted(root.rglob("*.py")):
-                relative = path.relative_to(root).with_suffix("")
-                parts = [p for p in relative.parts if p != "__init__"]
-                self.add_source(".".join([name, *parts]), str(path))
+            for path in sorted(root.rglob("*.py*")):
+                # Sources, and compiled files shipped without them.
+                if path.suffix not in (".py", ".pyc") or "__pycache__" in path.parts:
+                    continue
+                relative = path.relative_to(root)
+                parts = [p for p in relative.with_suffix("").parts if p != "__init__"]
+                key = ".".join([name, *parts])
+                self.add_source(
+                    key if path.suffix == ".py" else f"{key}.pyc", str(path)
+                )
 
     def add_defining_module(self, obj, what: str) -> None:
         """Cover the module that defines a class, a function, or the class
