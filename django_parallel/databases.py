@@ -277,6 +277,7 @@ def clear_caches(aliases, *, log=print) -> list[str]:
         adapter = adapter_for(connections[alias])
         if not adapter.supports_cache:
             continue
+        check_server(alias)
         try:
             names = adapter.clear_cache()
             files = drop_serialized(alias)

@@ -313,6 +313,39 @@ class FingerprintCoverageTests(ProjectTestCase):
         self.assertNothingLeft()
 
 
+class CacheBoundTests(ProjectTestCase):
+    """An alias keeps one entry: a new one drops the old one's serialized
+    contents too, and --clear-db-cache names everything it drops."""
+
+    project = "engine"
+    edit = DatabaseCacheTests.edit
+
+    def cache_files(self, pattern: str) -> list[str]:
+        directory = self.project_dir / ".django_parallel" / "dbcache"
+        return sorted(p.name for p in directory.glob(pattern))
+
+    def test_old_serialized_contents_go_with_their_entry(self):
+        self.assertExit(self.run_tests("scenarios.test_serialized"), 0)
+        self.assertEqual(len(self.cache_files("*.serialized.json")), 1)
+        self.edit(
+            "scenarios/migrations/0001_initial.py",
+            'create(text="from migration")',
+            'create(text="edited migration")',
+        )
+        # This run serializes nothing: the old file must go all the same.
+        run = self.run_tests("scenarios.test_probe")
+        self.assertIn(FRESH, run.stderr)
+        self.assertEqual(self.cache_files("*.serialized.json"), [])
+        self.assertEqual(len(self.cache_files("*.sqlite3")), 1)
+        self.assertExit(self.run_tests("scenarios.test_serialized"), 0)
+        kept = self.cache_files("*")
+        self.assertEqual(len(kept), 2, kept)
+        cleared = self.run_tests("scenarios.test_probe", "--clear-db-cache")
+        self.assertExit(cleared, 0)
+        dropped = re.findall(r"^Dropped cached .* (\S+)\.$", cleared.stdout, re.M)
+        self.assertEqual(sorted(name.rsplit("/", 1)[-1] for name in dropped), kept)
+
+
 class LongNameCacheTests(ProjectTestCase):
     """A test database name too long for a cache name as it is: every entry
     and spare the runner makes stays its own to find and drop, and a server
