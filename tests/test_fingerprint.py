@@ -314,9 +314,12 @@ class CacheNameTests(unittest.TestCase):
                         name,
                         f"{name}_1",
                     ]
+                    # As the first versions named them, marker cut off.
+                    legacy = (name + "_dpcache_")[: limit - 20] + "e" * 12
+                    names += [legacy, f"{legacy}_next2"]
                     self.assertEqual(
                         adapter.stale_cache_names(names, keep=entry),
-                        [old, adapter.spare_name(old, 1)],
+                        [old, adapter.spare_name(old, 1), legacy, f"{legacy}_next2"],
                     )
             short = self.adapter(engine, "test_short")
             self.assertEqual(

@@ -156,12 +156,22 @@ class CloneAdapter:
     def is_cache_name(self, name: str) -> bool:
         """Whether ``name`` is one of this test database's cache entries, or
         a spare (or a spare in the making) of one."""
-        pattern = (
-            re.escape(self.cache_stem())
-            + f"[0-9a-f]{{{FINGERPRINT_CHARS}}}"
-            + r"(?:_(?:next|part)\d*)?"
+        stems = [self.cache_stem()]
+        # Earlier development versions cut "<test name>_dpcache_" itself to
+        # the limit less 20, losing the marker of long names; such entries
+        # are recognised too, so that a clear drops what they leaked.
+        legacy = f"{self.cache_test_name}{CACHE_MARKER}"
+        if len(legacy) > self.cache_name_limit - 20:
+            stems.append(legacy[: self.cache_name_limit - 20])
+        return any(
+            re.fullmatch(
+                re.escape(stem)
+                + f"[0-9a-f]{{{FINGERPRINT_CHARS}}}"
+                + r"(?:_(?:next|part)\d*)?",
+                name,
+            )
+            for stem in stems
         )
-        return re.fullmatch(pattern, name) is not None
 
     def stale_cache_names(self, names: Iterable[str], keep: str | None) -> list[str]:
         """Among ``names``, this test database's cache entries to drop: all,
