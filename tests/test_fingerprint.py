@@ -245,6 +245,13 @@ class FingerprintTests(unittest.TestCase):
 class ModelsPackageFingerprintTests(FingerprintTests):
     models_package = True
 
+    def test_unreadable_source_turns_the_cache_off(self):
+        # A dangling link among the models' files: Django never imports
+        # it, the fingerprint cannot read it, and says so.
+        (self.root / self.app / "models" / "stale.py").symlink_to(self.root / "gone")
+        with self.assertRaisesRegex(FingerprintUnavailable, "stale.py"):
+            self.fingerprint()
+
 
 class StableTests(unittest.TestCase):
     def test_no_memory_addresses(self):
