@@ -48,6 +48,26 @@ else:
     if os.environ.get("DP_SQLITE_TEST_FILE"):
         DATABASES["default"]["TEST"] = {"NAME": os.environ["DP_SQLITE_TEST_FILE"]}
 
+if os.environ.get("DP_TYPED_APP"):
+    INSTALLED_APPS = [*INSTALLED_APPS, "typed"]
+
+if os.environ.get("DP_TEST_NAME") and _engine in ("postgresql", "mysql"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["DP_TEST_NAME"]}
+
+if os.environ.get("DP_DISABLE_MIGRATIONS"):
+
+    class DisableMigrations:
+        """The widely copied recipe: every app is migrated as if it had no
+        migrations (Django creates its tables from the models)."""
+
+        def __contains__(self, item):
+            return True
+
+        def __getitem__(self, item):
+            return None
+
+    MIGRATION_MODULES = DisableMigrations()
+
 if os.environ.get("DP_BREAK_WORKERS"):
     import multiprocessing
 
@@ -71,23 +91,3 @@ if os.environ.get("DP_WORKER_MARKS"):
 
 if os.environ.get("DP_ROUTER"):
     DATABASE_ROUTERS = ["scenarios.routers.Router"]
-
-if os.environ.get("DP_TYPED_APP"):
-    INSTALLED_APPS = [*INSTALLED_APPS, "typed"]
-
-if os.environ.get("DP_TEST_NAME") and _engine in ("postgresql", "mysql"):
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["DP_TEST_NAME"]}
-
-if os.environ.get("DP_DISABLE_MIGRATIONS"):
-
-    class DisableMigrations:
-        """The widely copied recipe: every app is migrated as if it had no
-        migrations (Django creates its tables from the models)."""
-
-        def __contains__(self, item):
-            return True
-
-        def __getitem__(self, item):
-            return None
-
-    MIGRATION_MODULES = DisableMigrations()
