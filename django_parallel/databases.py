@@ -23,11 +23,9 @@ from django.db import connections
 from django.test.utils import NullTimeKeeper, get_unique_databases_and_mirrors
 
 from django_parallel.backends import adapter_for
-from django_parallel.backends.base import MAX_SPARE_NUMBER
 from django_parallel.dbcache import (
-    FingerprintUnavailable,
+    cache_location,
     drop_serialized,
-    fingerprint,
     load_serialized,
     save_serialized,
     serialized_path,
@@ -204,21 +202,6 @@ def _create(
     return location
 
 
-def cache_location(connection, cache, verbosity: int) -> str | None:
-    """The cache entry for the current fingerprint of ``connection``, or
-    None (said in one line) when the fingerprint cannot be read: that alias
-    is then migrated, as with --no-db-cache."""
-    try:
-        return cache.cache_location(fingerprint(connection))
-    except FingerprintUnavailable as exc:
-        if verbosity >= 1:
-            connection.creation.log(
-                f"Not using the migrated-database cache for alias "
-                f"{connection.alias!r}: its fingerprint {exc}."
-            )
-        return None
-
-
 def _restore(connection, cache, location, verbosity, interactive, test_name) -> None:
     """What create_test_db does, with the cache in place of migrations."""
     if verbosity >= 1:
@@ -359,7 +342,7 @@ def setup_databases(
                     adapter.create_clones(range(1, parallel + 1))
             if location is not None and cache.supports_spare:
                 # Made while the tests run: the next run takes them.
-                last = min(parallel if parallel > 1 else 0, MAX_SPARE_NUMBER)
+                last = min(parallel if parallel > 1 else 0, cache.max_spare_number)
                 numbers = list(range(0, last + 1))
                 created.append(SpareCopies(cache, location, numbers))
             for alias in aliases[1:]:

@@ -31,17 +31,28 @@ import re
 
 from django.conf import settings
 
-from django_parallel.fingerprint import (  # noqa: F401 (re-exported)
-    FingerprintUnavailable,
-    fingerprint,
-    stable,
-)
+from django_parallel.fingerprint import FingerprintUnavailable, fingerprint, stable
 
 CACHE_DIR = os.path.join(".django_parallel", "dbcache")
 
 
 def cache_dir() -> str:
     return os.path.join(os.getcwd(), CACHE_DIR)
+
+
+def cache_location(connection, cache, verbosity: int) -> str | None:
+    """The entry of adapter ``cache`` for the current fingerprint of
+    ``connection``, or None (said in one line) when the fingerprint cannot
+    be read: that alias is then migrated, as with --no-db-cache."""
+    try:
+        return cache.cache_location(fingerprint(connection))
+    except FingerprintUnavailable as exc:
+        if verbosity >= 1:
+            connection.creation.log(
+                f"Not using the migrated-database cache for alias "
+                f"{connection.alias!r}: its fingerprint {exc}."
+            )
+        return None
 
 
 # The serialized contents of a cached test database (for serialized_rollback)

@@ -19,7 +19,7 @@ from django.test.utils import override_settings
 
 from django_parallel.backends import adapter_for
 from django_parallel.backends.base import MAX_SPARE_NUMBER
-from django_parallel.databases import cache_location
+from django_parallel.dbcache import cache_location
 from django_parallel.fingerprint import (
     FingerprintUnavailable,
     fingerprint,

@@ -130,6 +130,8 @@ class CloneAdapter:
     # recognisable whatever the test database's name: the marker and the
     # fingerprint are never cut, the test name is.
     cache_name_limit = 63
+    cache_marker = CACHE_MARKER
+    max_spare_number = MAX_SPARE_NUMBER
 
     def cache_stem(self) -> str:
         """``<test database>_dpcache_``; a test name too long to leave room

@@ -8,11 +8,7 @@ in rounds from the clones made so far at 2, 4 and 8 clones.
 
 from __future__ import annotations
 
-from django_parallel.backends.base import (
-    CACHE_MARKER,
-    CloneAdapter,
-    run_concurrently,
-)
+from django_parallel.backends.base import CloneAdapter, run_concurrently
 
 
 class PostgreSQLCloneAdapter(CloneAdapter):
@@ -78,7 +74,7 @@ class PostgreSQLCloneAdapter(CloneAdapter):
         with self.connection.creation._nodb_cursor() as cursor:
             cursor.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s",
-                ["%" + CACHE_MARKER.replace("_", r"\_") + "%"],
+                ["%" + self.cache_marker.replace("_", r"\_") + "%"],
             )
             names = self.stale_cache_names(
                 sorted(name for (name,) in cursor.fetchall()), keep
