@@ -491,6 +491,7 @@ def end_with_parent() -> None:
     parent = multiprocessing.parent_process()
     if parent is None:
         return
+    _let_the_fork_server_end()
     if _ask_the_kernel():
         if not _runner_is_an_ancestor(parent.pid):
             os._exit(1)  # The runner ended before the request was made.
@@ -501,6 +502,22 @@ def end_with_parent() -> None:
         name="django_parallel-parent-watch",
         daemon=True,
     ).start()
+
+
+def _let_the_fork_server_end() -> None:
+    """A forkserver worker is handed the fd that keeps the fork server
+    alive, so the server, and with it this worker, would outlive the runner.
+    Closed here, the server ends with the runner (a test that uses a fork
+    server itself then starts its own)."""
+    module = sys.modules.get("multiprocessing.forkserver")
+    server = getattr(module, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if alive is not None:
+        server._forkserver_alive_fd = None
+        try:
+            os.close(alive)
+        except OSError:
+            pass
 
 
 def _ask_the_kernel() -> bool:
@@ -564,8 +581,13 @@ def worker_main(plan: WorkerPlan, conn, stop_event) -> None:
     os.dup2(stdout.fileno(), 1)
     os.dup2(log.fileno(), 2)
     faulthandler.enable(file=log)
+    # Read through descriptors of their own: the ones written are write-only.
     descriptors = DescriptorOutput(
-        plan.slot, {"stdout": stdout.fileno(), "stderr": log.fileno()}
+        plan.slot,
+        {
+            "stdout": os.open(stdout.name, os.O_RDONLY),
+            "stderr": os.open(plan.log_file, os.O_RDONLY),
+        },
     )
 
     def send(event) -> None:

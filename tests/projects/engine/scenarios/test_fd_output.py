@@ -1,0 +1,22 @@
+"""Output written to file descriptors 1 and 2 directly, as C extensions and
+subprocesses write it: not UTF-8, and more than a megabyte without a line
+end."""
+
+import os
+import subprocess
+import sys
+
+from django.test import SimpleTestCase
+
+
+class DescriptorOutput(SimpleTestCase):
+    def test_writes_to_the_descriptors(self):
+        os.write(1, b"FD-STDOUT\n")
+        os.write(2, b"FD-STDERR \xff\xfe not utf-8\n")
+        subprocess.run(
+            [sys.executable, "-c", "import sys; sys.stderr.write('CHILD-STDERR\\n')"],
+            check=True,
+        )
+
+    def test_writes_a_lot(self):
+        os.write(2, b"x" * (3 << 20) + b"\nHUGE-END\n")
