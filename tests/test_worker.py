@@ -54,8 +54,12 @@ class MarkedRunTestCase(ParallelTestCase):
 
     def end(self, process: subprocess.Popen) -> None:
         """Safety net: nothing this test started outlives it."""
-        if process.poll() is None:
+        # The whole group: workers may outlive a runner killed by the test.
+        try:
             os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if process.poll() is None:
             process.communicate()
         for stream in (process.stdout, process.stderr):
             if stream is not None:
