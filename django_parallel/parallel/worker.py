@@ -77,16 +77,27 @@ class StopFlag:
 
 
 class ForwardingStream(io.TextIOBase):
-    """sys.stdout/sys.stderr of a worker: whole lines go to the parent."""
+    """sys.stdout/sys.stderr of a worker: whole lines go to the parent.
+
+    Like the streams it replaces, it has an encoding, a binary ``buffer``
+    and a ``fileno`` (the descriptor, whose output is forwarded too), for
+    code that writes bytes or hands the stream to a subprocess."""
+
+    encoding = "utf-8"
+    errors = "backslashreplace"
 
     def __init__(self, send, slot: int, name: str) -> None:
         self._send = send
         self._slot = slot
         self.name = name
         self._pending = ""
+        self.buffer = _BinaryForwarding(self)
 
     def writable(self) -> bool:
         return True
+
+    def fileno(self) -> int:
+        return 1 if self.name == "stdout" else 2
 
     def write(self, text: str) -> int:
         self._pending += text
@@ -99,6 +110,24 @@ class ForwardingStream(io.TextIOBase):
         if self._pending:
             self._send(Output(self._slot, self.name, self._pending))
             self._pending = ""
+
+
+class _BinaryForwarding(io.RawIOBase):
+    """``buffer`` of a ForwardingStream: bytes, decoded as the parent shows
+    them."""
+
+    def __init__(self, text: ForwardingStream) -> None:
+        self._text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._text.write(bytes(data).decode("utf-8", "backslashreplace"))
+        return len(data)
+
+    def flush(self) -> None:
+        self._text.flush()
 
 
 class EventResult(unittest.TestResult):

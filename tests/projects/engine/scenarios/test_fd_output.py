@@ -17,6 +17,14 @@ class DescriptorOutput(SimpleTestCase):
             [sys.executable, "-c", "import sys; sys.stderr.write('CHILD-STDERR\\n')"],
             check=True,
         )
+        # Code that writes bytes, or hands sys.stdout to a subprocess.
+        sys.stdout.buffer.write(b"BUFFER-STDOUT\n")
+        sys.stdout.flush()
+        subprocess.run(
+            [sys.executable, "-c", "print('CHILD-STDOUT')"],
+            stdout=sys.stdout,
+            check=True,
+        )
 
     def test_writes_a_lot(self):
         os.write(2, b"x" * (3 << 20) + b"\nHUGE-END\n")
