@@ -671,7 +671,7 @@ def _run_task(task: Task, result: EventResult, send) -> None:
     result.task = task.id
     try:
         tests = pickle.loads(task.tests)
-    except Exception:
+    except BaseException:  # a test module may even call sys.exit() on import
         send(ContextError(task.id, "loading the tests", traceback.format_exc()))
         return
     result.index_of = {id(test): index for index, test in enumerate(tests)}
