@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from support import Run
@@ -109,10 +110,16 @@ class InterruptStopsBeforeTheNextTestTests(MarkedRunTestCase):
         # The runner says when the stop is in force; only then do the
         # running tests go on to finish.
         seen = []
-        for line in process.stderr:
-            seen.append(line)
-            if STOPPING in line:
-                break
+        # Safety net only: a run that never says so is ended.
+        guard = threading.Timer(180, self.end, (process,))
+        guard.start()
+        try:
+            for line in process.stderr:
+                seen.append(line)
+                if STOPPING in line:
+                    break
+        finally:
+            guard.cancel()
         self.assertIn(STOPPING, "".join(seen))
         (self.marks / "release").touch()
         stdout, stderr = process.communicate(timeout=120)

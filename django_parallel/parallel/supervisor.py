@@ -41,8 +41,8 @@ HANG_GRACE = 15.0
 # (--failfast, or a first Ctrl-C) before they are ended.
 STOP_GRACE = 5.0
 STOPPING = (
-    "django-parallel: stopping: no worker starts another test; the running "
-    "ones finish (press Ctrl-C again to stop at once)"
+    "django-parallel: stopping: no worker starts another test; those running "
+    "get a few seconds to finish (press Ctrl-C again to stop at once)"
 )
 
 
