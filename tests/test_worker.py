@@ -253,7 +253,12 @@ class DescriptorOutputTests(ParallelTestCase):
         # The report of a failure would hold megabytes: summed up instead.
         self.assertEqual(run.returncode, 0, run.stderr[-2000:])
         self.assertEqual(run.summary["passed"], 10, run.stderr[-2000:])
-        for line in ["FD-STDOUT", "BUFFER-STDOUT", "CHILD-STDOUT"]:
+        for line in [
+            "FD-STDOUT",
+            "BUFFER-STDOUT",
+            "CHILD-STDOUT",
+            r"SURROGATE \\udcff",
+        ]:
             self.assertRegex(run.stdout, rf"\[worker [12]\] {line}\n")
         tagged = r"\[worker [12]\] {}\n"
         for line in ["FD-STDERR \\\\xff\\\\xfe not utf-8", "CHILD-STDERR", "HUGE-END"]:

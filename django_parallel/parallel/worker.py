@@ -103,13 +103,19 @@ class ForwardingStream(io.TextIOBase):
         self._pending += text
         if "\n" in self._pending:
             complete, _, self._pending = self._pending.rpartition("\n")
-            self._send(Output(self._slot, self.name, complete + "\n"))
+            self._forward(complete + "\n")
         return len(text)
 
     def flush(self) -> None:
         if self._pending:
-            self._send(Output(self._slot, self.name, self._pending))
+            self._forward(self._pending)
             self._pending = ""
+
+    def _forward(self, text: str) -> None:
+        # Text the parent's stream could not encode (lone surrogates from
+        # undecodable file names, say) is escaped here, not fatal there.
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        self._send(Output(self._slot, self.name, text))
 
 
 class _BinaryForwarding(io.RawIOBase):

@@ -17,6 +17,9 @@ class DescriptorOutput(SimpleTestCase):
             [sys.executable, "-c", "import sys; sys.stderr.write('CHILD-STDERR\\n')"],
             check=True,
         )
+        # Text that no stream can encode, as os.listdir() gives for a file
+        # name that is not UTF-8.
+        print("SURROGATE \udcff")
         # Code that writes bytes, or hands sys.stdout to a subprocess.
         sys.stdout.buffer.write(b"BUFFER-STDOUT\n")
         sys.stdout.flush()
