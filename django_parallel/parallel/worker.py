@@ -182,7 +182,8 @@ class EventResult(unittest.TestResult):
         text = self._exc_info_to_string(err, test)
         if self._sql is not None:
             text += "\n" + (self._sql.value().rstrip() or "(no SQL was run)") + "\n"
-        return text
+        # As for forwarded output: what the parent could not print is escaped.
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
     def startTest(self, test) -> None:
         super().startTest(test)
