@@ -267,3 +267,57 @@ class DescriptorOutputTests(ParallelTestCase):
         untagged = re.sub(r"\[worker \d\] ", "", run.stderr)
         self.assertTrue("x" * (3 << 20) + "\n" in untagged, "the long line is cut")
         self.assertNothingLeft()
+
+
+WATCHED_CHILD = """
+import multiprocessing, os, sys, threading
+from django_parallel.parallel.worker import _watch_parent
+
+def child(marks):
+    parent = multiprocessing.parent_process()
+    threading.Thread(
+        target=_watch_parent, args=(parent.sentinel, os.getppid()), daemon=True
+    ).start()
+    open(os.path.join(marks, str(os.getpid())), "w").close()
+    threading.Event().wait()
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context(sys.argv[2])
+    process = context.Process(target=child, args=(sys.argv[1],))
+    process.start()
+    process.join()
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+class ParentWatchFallbackTests(EveryStartMethod, MarkedRunTestCase):
+    """Where the kernel cannot kill a worker with its parent (not Linux), a
+    thread watches the parent: run here on its own, in a real child."""
+
+    def check(self, start_method):
+        script = self.workdir / "watched.py"
+        script.write_text(WATCHED_CHILD)
+        process = subprocess.Popen(
+            [sys.executable, str(script), str(self.marks), start_method],
+            env=self.environment(),
+            start_new_session=True,
+        )
+        self.addCleanup(self.end, process)
+        deadline = time.monotonic() + 60
+        while not self.marked() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (child,) = [int(name) for name in self.marked()]
+        process.kill()
+        process.wait()
+        deadline = time.monotonic() + 10
+        while running(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(running(child), "the child outlived its parent")
