@@ -38,6 +38,10 @@ class TestResult(unittest.TextTestResult):
         # In a parallel run tests are timed by the workers, and the parent
         # shows which worker ran each test.
         self.timing_is_remote = False
+        # Results of tests running at once in several workers arrive
+        # interleaved: at -v 2 each is then printed on one line with its
+        # test's description, when it arrives.
+        self.interleaved = False
         self.current_worker: int | None = None
         self._worker_of: dict[int, int] = {}
         # A live "done/total" line instead of dots, on a terminal at -v 1.
@@ -71,6 +75,7 @@ class TestResult(unittest.TextTestResult):
         return super()._exc_info_to_string(err, test)
 
     def addSuccess(self, test) -> None:
+        self._open_line(test)
         super().addSuccess(test)
         self.success_count += 1
 
@@ -78,7 +83,39 @@ class TestResult(unittest.TextTestResult):
         self._started_at = time.perf_counter()
         if self.current_worker is not None:
             self._worker_of[id(test)] = self.current_worker
+        if self.showAll and self.interleaved:
+            # Not "description ... " now: another worker's result could
+            # land after it. The outcome prints the whole line.
+            unittest.TestResult.startTest(self, test)
+            self._newline = True
+            return
         super().startTest(test)
+
+    def _open_line(self, test) -> None:
+        """At -v 2 in a parallel run: the description before an outcome."""
+        if self.showAll and self.interleaved:
+            self.stream.write(f"{self.getDescription(test)} ... ")
+            self._newline = False  # Python 3.11+ writes the status only.
+
+    def addError(self, test, err) -> None:
+        self._open_line(test)
+        super().addError(test, err)
+
+    def addFailure(self, test, err) -> None:
+        self._open_line(test)
+        super().addFailure(test, err)
+
+    def addSkip(self, test, reason) -> None:
+        self._open_line(test)
+        super().addSkip(test, reason)
+
+    def addExpectedFailure(self, test, err) -> None:
+        self._open_line(test)
+        super().addExpectedFailure(test, err)
+
+    def addUnexpectedSuccess(self, test) -> None:
+        self._open_line(test)
+        super().addUnexpectedSuccess(test)
 
     def stopTest(self, test) -> None:
         super().stopTest(test)

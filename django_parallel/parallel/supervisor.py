@@ -14,6 +14,7 @@ import pickle
 import signal
 import sys
 import time
+import unittest
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -31,7 +32,7 @@ from django_parallel.parallel.events import (
 from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.scheduling import Schedule
-from django_parallel.parallel.worker import Task, worker_main
+from django_parallel.parallel.worker import StopFlag, Task, worker_main
 
 # How long past --timeout the parent waits for a worker's own stack dump
 # before it kills the worker itself.
@@ -39,6 +40,10 @@ HANG_GRACE = 15.0
 # How long workers get to finish their current test once the run is stopped
 # (--failfast, or a first Ctrl-C) before they are ended.
 STOP_GRACE = 5.0
+STOPPING = (
+    "django-parallel: stopping: no worker starts another test; those running "
+    "get a few seconds to finish (press Ctrl-C again to stop at once)"
+)
 
 
 class WorkerStartError(RunnerError):
@@ -100,7 +105,7 @@ class Supervisor:
         self.test_lists: dict[int, list] = {}
         self.replayer: Replayer | None = None
         self.timeout = timeout
-        self.stop_event = context.Event()
+        self.stop_event = StopFlag(context)
         self.next_task_id = 0
         self.stopping_since: float | None = None
 
@@ -164,6 +169,9 @@ class Supervisor:
         self.schedule, self.test_lists = schedule, test_lists
         self.next_task_id = max(test_lists, default=0) + 1
         self.replayer = replayer
+        # unittest's Ctrl-C handler stops registered results: the workers
+        # then stop before their next test, not when this loop notices.
+        unittest.registerResult(self.stop_event)
         try:
             for slot in self.slots:
                 slot.databases = databases(slot.number)
@@ -179,6 +187,8 @@ class Supervisor:
                     self.stop_event.set()
                     self.schedule.clear()
                     self.stopping_since = time.monotonic()
+                    if getattr(unittest.signals._interrupt_handler, "called", False):
+                        print(STOPPING, file=sys.stderr, flush=True)
                 if (
                     self.stopping_since is not None
                     and time.monotonic() - self.stopping_since > STOP_GRACE
@@ -198,6 +208,7 @@ class Supervisor:
                         self._reap(slot)
                 self._check_hangs()
         finally:
+            unittest.removeResult(self.stop_event)
             self.shutdown()
 
     def _drain(self, slot: Slot) -> None:

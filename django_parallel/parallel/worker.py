@@ -12,17 +12,22 @@ objects, and finally ``None``. The worker sends ``WorkerReady`` (or
 from __future__ import annotations
 
 import faulthandler
+import functools
 import gc
+import inspect
 import io
 import logging
+import multiprocessing
 import os
 import pickle
 import signal
 import sqlite3
 import sys
+import threading
 import time
 import traceback
 import unittest
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django_parallel.parallel.events import (
@@ -51,29 +56,84 @@ class Task:
     retries: int = 0
 
 
+class StopFlag:
+    """Shared by the parent and its workers: once set (``--failfast``,
+    Ctrl-C), no worker starts another test. One byte of shared memory, read
+    and written without a lock, so the parent may set it from its Ctrl-C
+    handler at any moment (a multiprocessing Event takes a lock that the
+    interrupted code may hold). ``stop`` lets ``unittest.registerResult``
+    take it: unittest's Ctrl-C handler then sets it at once."""
+
+    def __init__(self, context) -> None:
+        self._value = context.RawValue("b", 0)
+
+    def set(self) -> None:
+        self._value.value = 1
+
+    stop = set
+
+    def is_set(self) -> bool:
+        return bool(self._value.value)
+
+
 class ForwardingStream(io.TextIOBase):
-    """sys.stdout/sys.stderr of a worker: whole lines go to the parent."""
+    """sys.stdout/sys.stderr of a worker: whole lines go to the parent.
+
+    Like the streams it replaces, it has an encoding, a binary ``buffer``
+    and a ``fileno`` (the descriptor, whose output is forwarded too), for
+    code that writes bytes or hands the stream to a subprocess."""
+
+    encoding = "utf-8"
+    errors = "backslashreplace"
 
     def __init__(self, send, slot: int, name: str) -> None:
         self._send = send
         self._slot = slot
         self.name = name
         self._pending = ""
+        self.buffer = _BinaryForwarding(self)
 
     def writable(self) -> bool:
         return True
+
+    def fileno(self) -> int:
+        return 1 if self.name == "stdout" else 2
 
     def write(self, text: str) -> int:
         self._pending += text
         if "\n" in self._pending:
             complete, _, self._pending = self._pending.rpartition("\n")
-            self._send(Output(self._slot, self.name, complete + "\n"))
+            self._forward(complete + "\n")
         return len(text)
 
     def flush(self) -> None:
         if self._pending:
-            self._send(Output(self._slot, self.name, self._pending))
+            self._forward(self._pending)
             self._pending = ""
+
+    def _forward(self, text: str) -> None:
+        # Text the parent's stream could not encode (lone surrogates from
+        # undecodable file names, say) is escaped here, not fatal there.
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        self._send(Output(self._slot, self.name, text))
+
+
+class _BinaryForwarding(io.RawIOBase):
+    """``buffer`` of a ForwardingStream: bytes, decoded as the parent shows
+    them."""
+
+    def __init__(self, text: ForwardingStream) -> None:
+        self._text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._text.write(bytes(data).decode("utf-8", "backslashreplace"))
+        return len(data)
+
+    def flush(self) -> None:
+        self._text.flush()
 
 
 class EventResult(unittest.TestResult):
@@ -99,18 +159,33 @@ class EventResult(unittest.TestResult):
         if self.failfast:
             self._stop_event.set()
 
+    def check_stop(self) -> None:
+        """Stop before the next test once any worker or the parent stopped
+        the run. unittest's suite decides whether to run a test before its
+        startTest, so this is checked when a test ends and when a task
+        begins."""
+        if self._stop_event.is_set():
+            self.shouldStop = True
+
     def _index(self, test) -> int:
         return self.index_of.get(id(test), -1)
+
+    def _exc_info_to_string(self, err, test) -> str:
+        if isinstance(err[1], RaisedBaseException):
+            original = err[1].original
+            # Without the frame of the guard that caught it.
+            tb = original.__traceback__
+            err = (type(original), original, tb.tb_next if tb else None)
+        return super()._exc_info_to_string(err, test)
 
     def _text(self, err, test) -> str:
         text = self._exc_info_to_string(err, test)
         if self._sql is not None:
             text += "\n" + (self._sql.value().rstrip() or "(no SQL was run)") + "\n"
-        return text
+        # As for forwarded output: what the parent could not print is escaped.
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
     def startTest(self, test) -> None:
-        if self._stop_event.is_set():
-            self.stop()
         super().startTest(test)
         self._send(TestStarted(self.task, self._index(test), _stderr_size()))
         if self._sql is not None:
@@ -129,6 +204,7 @@ class EventResult(unittest.TestResult):
             self._sql.stop()
         super().stopTest(test)
         self._send(TestStopped(self.task, self._index(test), elapsed))
+        self.check_stop()
 
     def _outcome(self, test, outcome, err=None, reason=None) -> None:
         # unittest would print a failing test's captured output to the
@@ -315,15 +391,243 @@ def _connect(connection, database) -> None:
         source.close()
 
 
+class RaisedBaseException(Exception):
+    """What a test or fixture raised that unittest does not catch
+    (KeyboardInterrupt; SystemExit or GeneratorExit in a fixture), carried as
+    an ordinary error: unittest then reports it where it happened, runs the
+    tear-downs that follow and goes on, and no result is lost. Reports show
+    ``original`` and its traceback."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(repr(original))
+        self.original = original
+
+
+def _guarded(function: Callable) -> Callable:
+    if getattr(function, "_django_parallel_guarded", False):
+        return function
+
+    @functools.wraps(function)
+    def guarded(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Exception:
+            raise
+        except BaseException as exc:
+            raise RaisedBaseException(exc) from None
+
+    guarded._django_parallel_guarded = True
+    return guarded
+
+
+# The steps unittest and Django run a test in, each behind an
+# ``except Exception`` that reports it and cleans up after it.
+_TEST_STEPS = (
+    "_callSetUp",
+    "_callTestMethod",
+    "_callTearDown",
+    "_callCleanup",
+    "_pre_setup",
+    "_post_teardown",
+)
+# Django's TestCase.setUpClass rolls its transactions back only when
+# setUpTestData raises an Exception.
+_CLASS_STEPS = ("setUpClass", "tearDownClass", "setUpTestData")
+_MODULE_STEPS = ("setUpModule", "tearDownModule")
+
+
+def guard_base_exceptions(test) -> None:
+    """Make a BaseException raised by ``test``, its class or its module an
+    ordinary error of the step that raised it (in this worker only)."""
+    for name in _TEST_STEPS:
+        step = getattr(test, name, None)
+        if callable(step):
+            setattr(test, name, _guarded(step))
+    cls = type(test)
+    for name in _CLASS_STEPS:
+        step = inspect.getattr_static(cls, name, None)
+        if isinstance(step, classmethod):
+            setattr(cls, name, classmethod(_guarded(step.__func__)))
+    module = sys.modules.get(cls.__module__)
+    for name in _MODULE_STEPS:
+        step = getattr(module, name, None)
+        if callable(step):
+            setattr(module, name, _guarded(step))
+
+
+class DescriptorOutput:
+    """What is written to file descriptors 1 and 2 directly (``os.write``, a
+    C extension, a subprocess that inherits them). The worker points them at
+    files in the run's workspace; what the files gained is sent to the
+    parent as ``Output`` before each event. The stderr file is also where
+    faulthandler writes, which the parent reads after a crash."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, slot: int, files: dict[str, int]) -> None:
+        self._slot = slot
+        # stream name -> [fd to read with, offset read up to, partial line]
+        self._files = {stream: [fd, _size(fd), b""] for stream, fd in files.items()}
+
+    def forward(self, send: Callable, final: bool = False) -> None:
+        for stream, state in self._files.items():
+            for text in self._read(state, final):
+                send(Output(self._slot, stream, text))
+
+    def _read(self, state: list, final: bool) -> Iterator[str]:
+        fd, offset, pending = state
+        size = _size(fd)
+        if size < offset:  # truncated by someone else
+            offset = size
+        while offset < size:
+            data = os.pread(fd, min(self.CHUNK, size - offset), offset)
+            if not data:
+                break
+            offset += len(data)
+            pending += data
+            # Whole lines (a character never spans a line end), or a chunk
+            # of a line too long to hold back.
+            cut = pending.rfind(b"\n") + 1
+            if len(pending) >= self.CHUNK:
+                cut = len(pending)
+            if cut:
+                yield pending[:cut].decode("utf-8", "backslashreplace")
+                pending = pending[cut:]
+        if final and pending:
+            yield pending.decode("utf-8", "backslashreplace")
+            pending = b""
+        state[1], state[2] = offset, pending
+
+
+def _size(fd: int) -> int:
+    try:
+        return os.fstat(fd).st_size
+    except OSError:
+        return 0
+
+
+def stdout_file(log_file: str) -> str:
+    """Where a worker's file descriptor 1 goes, beside its stderr log."""
+    return os.path.splitext(log_file)[0] + ".stdout"
+
+
+# prctl(2) option: the signal this process gets when its parent ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def end_with_parent() -> None:
+    """Make sure this worker does not outlive the runner (killed by the OOM
+    killer or a CI job's SIGKILL): its pipes do not tell it, since a forked
+    worker holds its siblings' ends and a test may never read again.
+
+    On Linux the kernel kills it when its parent ends. Under forkserver the
+    parent is the fork server, which ends with the runner. Elsewhere a
+    daemon thread watches the parent (a thread is avoided where the kernel
+    can do it: a test that forks should find no other thread)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    _let_the_fork_server_end()
+    if _ask_the_kernel():
+        if not _runner_is_an_ancestor(parent.pid):
+            os._exit(1)  # The runner ended before the request was made.
+        return
+    threading.Thread(
+        target=_watch_parent,
+        args=(parent.sentinel, os.getppid()),
+        name="django_parallel-parent-watch",
+        daemon=True,
+    ).start()
+
+
+def _let_the_fork_server_end() -> None:
+    """A forkserver worker is handed the fd that keeps the fork server
+    alive, so the server, and with it this worker, would outlive the runner.
+    Closed here, the server ends with the runner (a test that uses a fork
+    server itself then starts its own)."""
+    module = sys.modules.get("multiprocessing.forkserver")
+    server = getattr(module, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if alive is not None:
+        server._forkserver_alive_fd = None
+        try:
+            os.close(alive)
+        except OSError:
+            pass
+
+
+def _ask_the_kernel() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _runner_is_an_ancestor(runner: int) -> bool:
+    parent = os.getppid()
+    if parent == runner:
+        return True
+    # Under forkserver the fork server is in between.
+    try:
+        with open(f"/proc/{parent}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return int(fields[1]) == runner
+    except (OSError, IndexError, ValueError):
+        return True  # Cannot tell: the kernel's signal still covers it.
+
+
+def _watch_parent(sentinel: int, parent: int) -> None:
+    from multiprocessing.connection import wait
+
+    # The sentinel reports the end of a spawned worker's parent; a forked
+    # worker's may be held open by a sibling, so the parent pid is watched
+    # too (it changes when the process is reparented).
+    while not wait([sentinel], timeout=1.0) and os.getppid() == parent:
+        pass
+    os._exit(1)
+
+
+class _ParentGone(Exception):
+    pass
+
+
+def _receive(conn):
+    """The parent's next message; only the end of the pipe means it is gone."""
+    try:
+        return conn.recv()
+    except (EOFError, ConnectionResetError):
+        raise _ParentGone from None
+
+
 def worker_main(plan: WorkerPlan, conn, stop_event) -> None:
     """Entry point of a worker process."""
-    # Ctrl-C is the parent's to handle; it ends the workers itself.
+    end_with_parent()
+    # Ctrl-C is the parent's to handle; it ends the workers itself. SIGTERM
+    # ends a worker (a forked one inherits the parent's handler, which
+    # would raise SystemExit inside a test).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     log = open(plan.log_file, "a", buffering=1, encoding="utf-8", errors="replace")
+    stdout = open(stdout_file(plan.log_file), "ab", buffering=0)
+    os.dup2(stdout.fileno(), 1)
     os.dup2(log.fileno(), 2)
     faulthandler.enable(file=log)
+    # Read through descriptors of their own: the ones written are write-only.
+    descriptors = DescriptorOutput(
+        plan.slot,
+        {
+            "stdout": os.open(stdout.name, os.O_RDONLY),
+            "stderr": os.open(plan.log_file, os.O_RDONLY),
+        },
+    )
 
     def send(event) -> None:
+        descriptors.forward(conn.send)
         conn.send(event)
 
     if not plan.buffer:
@@ -332,14 +636,17 @@ def worker_main(plan: WorkerPlan, conn, stop_event) -> None:
     try:
         _boot(plan)
         # Sent by the parent once the test databases exist.
-        databases = conn.recv()
+        databases = _receive(conn)
         if databases is None:
             return
         _attach_databases(plan, databases)
-    except (EOFError, OSError):
-        return  # The parent is gone.
+    except _ParentGone:
+        return
     except BaseException:
-        send(WorkerBroken(plan.slot, traceback.format_exc()))
+        try:
+            send(WorkerBroken(plan.slot, traceback.format_exc()))
+        except OSError:
+            pass  # The parent is gone too.
         conn.close()
         sys.exit(1)
     # What booting made lives until the worker ends: the collector need not
@@ -348,13 +655,17 @@ def worker_main(plan: WorkerPlan, conn, stop_event) -> None:
     send(WorkerReady(plan.slot, os.getpid()))
     result = EventResult(send, plan, stop_event)
     while True:
-        task = conn.recv()
+        try:
+            task = _receive(conn)
+        except _ParentGone:
+            return
         if task is None:
             break
         started = time.perf_counter()
         _run_task(task, result, send)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
+        descriptors.forward(conn.send, final=True)
         send(TaskDone(task.id, time.perf_counter() - started))
     conn.close()
     # The interpreter's last collection would take a quarter of a second
@@ -367,11 +678,23 @@ def _run_task(task: Task, result: EventResult, send) -> None:
     result.task = task.id
     try:
         tests = pickle.loads(task.tests)
-    except Exception:
+    except BaseException:  # a test module may even call sys.exit() on import
         send(ContextError(task.id, "loading the tests", traceback.format_exc()))
         return
     result.index_of = {id(test): index for index, test in enumerate(tests)}
+    for test in tests:
+        guard_base_exceptions(test)
     # Each task is a whole run for unittest: the class fixtures of the last
     # task were torn down when it ended.
     result._previousTestClass = None
-    unittest.TestSuite(tests).run(result)
+    result.check_stop()
+    try:
+        unittest.TestSuite(tests).run(result)
+    except BaseException:
+        # Past every guard: the state of this process is unknown, so it
+        # ends; the parent runs the rest of the class on a new worker.
+        name = f"{type(tests[0]).__module__}.{type(tests[0]).__qualname__}"
+        send(
+            ContextError(task.id, f"{name} (outside its tests)", traceback.format_exc())
+        )
+        raise

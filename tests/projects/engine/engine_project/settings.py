@@ -74,6 +74,8 @@ if os.environ.get("DP_BREAK_WORKERS"):
     # Importable in the parent, broken in every worker process: the kind of
     # settings that work in one process and not in a fresh one.
     if multiprocessing.parent_process() is not None:
+        if os.environ["DP_BREAK_WORKERS"] == "oserror":
+            raise OSError("this settings module cannot read its file in a worker")
         raise ImportError("this settings module refuses to load in a worker")
 
 if os.environ.get("DP_WORKER_MARKS"):
