@@ -26,11 +26,11 @@ import time
 import uuid
 from pathlib import Path
 
-from support import PROJECTS, Run, backend_variants
+from support import PROJECTS, Run, backend_variants, server_databases
 from test_parallel import ParallelTestCase, processes_in
 
 # A run that has not ended by then is killed and reported as a hang.
-SAFETY_TIMEOUT = float(os.environ.get("DP_FAULTS_SAFETY_TIMEOUT", "300"))
+SAFETY_TIMEOUT = float(os.environ.get("DP_FAULTS_SAFETY_TIMEOUT", "240"))
 # What a signal to the run may take before no process of it is left
 # (issue #12: "no worker alive within 10 s").
 PROCESS_GRACE = 10.0
@@ -102,7 +102,7 @@ class FaultsTestCase(ParallelTestCase):
             except OSError:
                 pass
 
-    def start(self, *args: str, start_method: str) -> subprocess.Popen:
+    def start(self, *args: str, start_method: str, env=None) -> subprocess.Popen:
         command = [sys.executable, "manage.py", "test", *args]
         command += ["--parallel", "2", "--start-method", start_method]
         env = self.environment(
@@ -110,6 +110,7 @@ class FaultsTestCase(ParallelTestCase):
                 "TMPDIR": str(self.tmp),
                 "DP_FAULTS_RUN": self.token,
                 "DP_FAULTS_MARKERS": str(self.markers),
+                **(env or {}),
             }
         )
         self.command = command
@@ -230,33 +231,51 @@ class CatalogueTests(FaultsTestCase):
     def test_fork(self):
         self.check_faults("fork")
 
-    # Ctrl-C on the run's process group, as a terminal sends it, once both
-    # workers are in a test that would never end on its own.
+    # Ctrl-C on the run's process group, as a terminal sends it, at a known
+    # phase: while the test modules are imported, while the test database
+    # is migrated, and once both workers are in a test that would never end
+    # on its own. Under spawn, workers boot from the start of the run.
     ctrl_c_start_method = {"sqlite": "spawn", "postgresql": "fork", "mysql": "fork"}
 
-    def test_ctrl_c_while_tests_run(self):
+    def interrupt_at(self, point: str, start_method: str) -> Run:
+        env = {} if point == "tests" else {"DP_FAULTS_WAIT_AT": point}
         process = self.start(
             "catalogue.test_waiting",
             "catalogue.test_ordinary",
-            start_method=self.ctrl_c_start_method[self.backend],
+            start_method=start_method,
+            env=env,
         )
-        running = self.wait_for_markers(process, 2)
+        running = self.wait_for_markers(process, 2 if point == "tests" else 1)
         if running:
             os.killpg(process.pid, signal.SIGINT)
         run, ended = self.finish(process)
         info = self.describe(run)
-        self.assertTrue(running, f"the waiting tests never ran\n{info}")
-        with self.subTest("the run ends on its own"):
+        self.assertTrue(running, f"the run never got to {point}\n{info}")
+        with self.subTest("the run ends on its own", point=point):
             self.assertTrue(ended, info)
-        with self.subTest("interrupted"):
+        with self.subTest("interrupted", point=point):
             self.assertExit(run, 130)
             self.assertIn("Interrupted.", run.stderr, info)
-            self.assertIsNotNone(run.summary, info)
-        with self.subTest("no traceback from the runner"):
+        with self.subTest("no traceback from the runner", point=point):
             self.assertNoRunnerTraceback(run)
-        shutil.rmtree(self.markers)
-        with self.subTest("nothing left"):
+        with self.subTest("nothing left", point=point):
             self.assertNothingLeft()
+        return run
+
+    def test_ctrl_c_while_tests_run(self):
+        run = self.interrupt_at("tests", self.ctrl_c_start_method[self.backend])
+        self.assertIsNotNone(run.summary, self.describe(run))
+
+    def test_ctrl_c_during_discovery(self):
+        self.interrupt_at("import", "spawn")
+
+    def test_ctrl_c_during_migration(self):
+        self.interrupt_at("migration", "spawn")
+        # Migrating never finished: nothing may have gone into the cache of
+        # migrated databases, half made or not.
+        cache = self.project_dir / ".django_parallel" / "dbcache"
+        self.assertEqual(sorted(os.listdir(cache)) if cache.exists() else [], [])
+        self.assertEqual(server_databases(self.backend, f"test_{self.db_name}"), [])
 
 
 class SQLiteOnlyCatalogueTests(FaultsTestCase):

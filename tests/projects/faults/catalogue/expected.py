@@ -7,7 +7,8 @@ heading may appear. A class or module fixture that fails counts as one error
 and its tests do not run, as in a serial run where the fixture raised (the
 fixture classes hold one test each, so both readings give the same total); a
 failing tearDownClass or tearDownModule is one error beside its passed test.
-``output`` is text the run must show (output forwarded from the workers).
+``output`` is text the run must show (output forwarded from the workers; for
+a hang, the stack of the hung code, which names the test module's file).
 
 KeyboardInterrupt raised by a test, not by Ctrl-C, is that test's error and
 the run goes on: no result may vanish (issue #12, item 14).
@@ -53,11 +54,13 @@ FAULTS: dict[str, dict] = {
     ),
     "hang_test": dict(
         label="catalogue.test_hang_test",
+        output=['test_hang_test.py", line'],
         counts=dict(passed=2, errors=1),
         culprits=[test("test_hang_test", "HangInTest", "test_2_hangs")],
     ),
     "hang_setupclass": dict(
         label="catalogue.test_hang_setupclass",
+        output=['test_hang_setupclass.py", line'],
         counts=dict(errors=1),
         culprits=[
             FIXTURE.format(module="test_hang_setupclass", cls="HangInSetUpClass")
@@ -65,6 +68,7 @@ FAULTS: dict[str, dict] = {
     ),
     "hang_setuptestdata": dict(
         label="catalogue.test_hang_setuptestdata",
+        output=['test_hang_setuptestdata.py", line'],
         counts=dict(errors=1),
         culprits=[
             FIXTURE.format(module="test_hang_setuptestdata", cls="HangInSetUpTestData")
@@ -72,6 +76,7 @@ FAULTS: dict[str, dict] = {
     ),
     "hang_teardownclass": dict(
         label="catalogue.test_hang_teardownclass",
+        output=['test_hang_teardownclass.py", line'],
         counts=dict(passed=1, errors=1),
         culprits=[
             FIXTURE.format(module="test_hang_teardownclass", cls="HangInTearDownClass")
@@ -79,11 +84,13 @@ FAULTS: dict[str, dict] = {
     ),
     "hang_setupmodule": dict(
         label="catalogue.test_hang_setupmodule",
+        output=['test_hang_setupmodule.py", line'],
         counts=dict(errors=1),
         culprits=[MODULE.format(module="test_hang_setupmodule")],
     ),
     "hang_teardownmodule": dict(
         label="catalogue.test_hang_teardownmodule",
+        output=['test_hang_teardownmodule.py", line'],
         counts=dict(passed=1, errors=1),
         culprits=[MODULE.format(module="test_hang_teardownmodule")],
     ),
