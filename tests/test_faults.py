@@ -7,6 +7,9 @@ Whatever a test does, the run must end on its own, exit with status 1, name
 each culprit once, report every other test, print no traceback of the runner
 itself and leave nothing behind: no file, database or process. What each
 fault must give is written down in the project (catalogue/expected.py).
+Ctrl-C is sent at known phases (discovery, migration, tests), found through
+files the project leaves there, never after a guessed delay. To see what each
+fault does alone: tests/projects/faults/matrix.py.
 
 The subprocess time-outs below are safety nets for a run that hangs; no
 assertion depends on how long anything takes.
@@ -221,22 +224,10 @@ class FaultsTestCase(ParallelTestCase):
         with self.subTest("nothing left"):
             self.assertNothingLeft()
 
-
-class CatalogueTests(FaultsTestCase):
-    """Every fault of the catalogue in one run, per start method."""
-
-    def test_spawn(self):
-        self.check_faults("spawn")
-
-    def test_fork(self):
-        self.check_faults("fork")
-
     # Ctrl-C on the run's process group, as a terminal sends it, at a known
     # phase: while the test modules are imported, while the test database
     # is migrated, and once both workers are in a test that would never end
     # on its own. Under spawn, workers boot from the start of the run.
-    ctrl_c_start_method = {"sqlite": "spawn", "postgresql": "fork", "mysql": "fork"}
-
     def interrupt_at(self, point: str, start_method: str) -> Run:
         env = {} if point == "tests" else {"DP_FAULTS_WAIT_AT": point}
         process = self.start(
@@ -262,12 +253,21 @@ class CatalogueTests(FaultsTestCase):
             self.assertNothingLeft()
         return run
 
+
+class CatalogueTests(FaultsTestCase):
+    """Every fault of the catalogue in one run, per start method."""
+
+    def test_spawn(self):
+        self.check_faults("spawn")
+
+    def test_fork(self):
+        self.check_faults("fork")
+
+    ctrl_c_start_method = {"sqlite": "spawn", "postgresql": "fork", "mysql": "fork"}
+
     def test_ctrl_c_while_tests_run(self):
         run = self.interrupt_at("tests", self.ctrl_c_start_method[self.backend])
         self.assertIsNotNone(run.summary, self.describe(run))
-
-    def test_ctrl_c_during_discovery(self):
-        self.interrupt_at("import", "spawn")
 
     def test_ctrl_c_during_migration(self):
         self.interrupt_at("migration", "spawn")
@@ -284,6 +284,10 @@ class SQLiteOnlyCatalogueTests(FaultsTestCase):
 
     def test_forkserver(self):
         self.check_faults("forkserver")
+
+    def test_ctrl_c_during_discovery(self):
+        # Nothing exists on a server yet; spawned workers are booting.
+        self.interrupt_at("import", "spawn")
 
     def kill_parent(self, start_method: str) -> None:
         process = self.start(
