@@ -126,7 +126,7 @@ FAULTS: dict[str, dict] = {
     ),
     "output": dict(
         label="catalogue.test_output",
-        counts=dict(passed=4),
+        counts=dict(passed=6),
         output=[
             "HUGE-PRINT-END",
             "HUGE-FD1-END",
@@ -135,6 +135,8 @@ FAULTS: dict[str, dict] = {
             "FD2-MARK",
             "PRINT-MARK \u00e9\u20ac",
             "BUFFER-MARK",
+            "CHILD-OUT-MARK",
+            "CHILD-ERR-MARK",
         ],
     ),
     # The run must end although the worker cannot exit normally, and a

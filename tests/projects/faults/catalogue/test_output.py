@@ -2,6 +2,7 @@
 buffer and the file descriptors. Each marker must reach the run's output."""
 
 import os
+import subprocess
 import sys
 
 from django.test import SimpleTestCase
@@ -30,3 +31,15 @@ class OutputFault(SimpleTestCase):
         # What a library that writes bytes does; a real stdout has a buffer.
         sys.stdout.buffer.write(b"BUFFER-MARK \xff\n")
         sys.stdout.flush()
+
+    def test_stream_attributes(self):
+        # What libraries read from sys.stdout and sys.stderr before writing.
+        for stream in (sys.stdout, sys.stderr):
+            self.assertTrue(stream.encoding)
+            self.assertTrue(stream.errors)
+            self.assertIsInstance(stream.fileno(), int)
+
+    def test_subprocess_output(self):
+        # A child process inherits file descriptors 1 and 2.
+        code = "import sys; print('CHILD-OUT-MARK'); print('CHILD-ERR-MARK', file=sys.stderr)"
+        subprocess.run([sys.executable, "-c", code], check=True)
