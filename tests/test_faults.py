@@ -289,6 +289,27 @@ class SQLiteOnlyCatalogueTests(FaultsTestCase):
         # Nothing exists on a server yet; spawned workers are booting.
         self.interrupt_at("import", "spawn")
 
+    def test_worker_boot_hangs(self):
+        # An app whose ready() waits for ever, in spawned workers only: with
+        # --timeout, the run must still end, with an error, leaving nothing.
+        process = self.start(
+            "catalogue.test_ordinary",
+            "--timeout",
+            "5",
+            start_method="spawn",
+            env={"DP_FAULTS_HANG_BOOT": "1"},
+        )
+        run, ended = self.finish(process)
+        info = self.describe(run)
+        with self.subTest("the run ends on its own"):
+            self.assertTrue(ended, info)
+        with self.subTest("an error status"):
+            self.assertNotIn(run.returncode, (0, -signal.SIGKILL), info)
+        with self.subTest("no traceback from the runner"):
+            self.assertNoRunnerTraceback(run)
+        with self.subTest("nothing left"):
+            self.assertNothingLeft()
+
     def kill_parent(self, start_method: str) -> None:
         process = self.start(
             "catalogue.test_waiting",
