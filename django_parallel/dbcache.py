@@ -25,11 +25,12 @@ import hashlib
 import importlib.util
 import inspect
 import os
-import weakref
 from pathlib import Path
 
 import django
 from django.conf import settings
+
+from django_parallel.compat import signal_receivers
 
 CACHE_DIR = os.path.join(".django_parallel", "dbcache")
 
@@ -62,14 +63,7 @@ def _hook_sources() -> list[Path]:
 
     objects = [type(r) if not isinstance(r, type) else r for r in router.routers]
     for signal in (pre_migrate, post_migrate):
-        for entry in signal.receivers:
-            # (key, receiver, ...) on every Django version; the receiver is
-            # a weak reference unless connected with weak=False.
-            receiver = entry[1]
-            if isinstance(receiver, weakref.ReferenceType):
-                receiver = receiver()
-            if receiver is not None:
-                objects.append(receiver)
+        objects.extend(signal_receivers(signal))
     files = set()
     for obj in objects:
         try:
