@@ -57,6 +57,7 @@ from django_parallel.parallel.plan import (
     WorkerPlan,
     capture_environment,
     capture_settings,
+    modules_of_tests,
 )
 from django_parallel.parallel.scheduling import (
     class_bins,
@@ -361,7 +362,7 @@ class Runner:
 
     def _run_tests(self, test_labels, extra_tests) -> int:
         self._workspace = None
-        snapshot = capture_settings() if self.parallel > 1 else None
+        snapshot = capture_settings(self.start_method) if self.parallel > 1 else None
         self.setup_test_environment()
         booted = None
         try:
@@ -519,12 +520,14 @@ class Runner:
             for alias in suite.serialized_aliases
             if hasattr(connections[alias], "_test_serialized_contents")
         }
+        test_modules = modules_of_tests(iter_tests(suite))
 
         def databases(slot: int) -> WorkerDatabases:
             return WorkerDatabases(
                 databases={a: c.worker_database(slot) for a, c in clones.items()},
                 mirrors=mirrors,
                 serialized_contents=serialized,
+                test_modules=test_modules,
             )
 
         return databases

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import faulthandler
 import gc
+import importlib
 import io
 import logging
 import os
@@ -25,6 +26,7 @@ import traceback
 import unittest
 from dataclasses import dataclass
 
+from django_parallel.compat import run_checks_without_databases
 from django_parallel.parallel.events import (
     ContextError,
     ContextSkipped,
@@ -38,7 +40,7 @@ from django_parallel.parallel.events import (
     WorkerBroken,
     WorkerReady,
 )
-from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
+from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan, apply_settings
 
 
 @dataclass(frozen=True)
@@ -237,14 +239,15 @@ def _forked_from_a_set_up_parent() -> bool:
     return registry is not None and registry.apps.ready
 
 
-def _boot(plan: WorkerPlan) -> None:
-    """From a bare interpreter to Django set up for tests (no database yet)."""
+def _boot(plan: WorkerPlan) -> bool:
+    """From a bare interpreter to Django set up for tests (no database yet).
+    False when forked: there is nothing to do."""
     if _forked_from_a_set_up_parent():
         # Settings, app registry, imported tests and test environment are the
         # parent's already. process_setup is for new interpreters, as in
         # Django: Django's runtests.py rebuilds the app registry in it, and
         # test modules imported before the fork keep the old AppConfigs.
-        return
+        return False
     sys.path[:] = plan.sys_path
     os.chdir(plan.cwd)
     if plan.settings_module is not None:
@@ -253,13 +256,8 @@ def _boot(plan: WorkerPlan) -> None:
         plan.process_setup(*plan.process_setup_args)
 
     import django
-    from django.conf import settings
 
-    if plan.settings_module is None and not settings.configured:
-        settings.configure(**plan.settings_values)
-    else:
-        for name, value in plan.settings_values.items():
-            setattr(settings, name, value)
+    apply_settings(plan.settings_module, plan.settings_values)
     django.setup()
 
     from django.test.utils import setup_test_environment
@@ -268,15 +266,24 @@ def _boot(plan: WorkerPlan) -> None:
 
     setup_test_environment(debug=plan.debug_mode)
     install_on_commit_capture()
-    # The parent ran the system checks and reported what they found. A new
+    return True
+
+
+def _catch_up(databases: WorkerDatabases) -> None:
+    """What a forked worker has from the parent and a new interpreter does
+    itself, in the parent's order: import the run's test modules, then run
+    the system checks."""
+    for name in databases.test_modules:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            # The task that needs the module reports the error, on its tests.
+            pass
+    # The parent ran the checks and reported what they found. A new
     # interpreter runs them too, as Django 6's spawned workers do, for what
     # checks do besides (the URLconf they import, checks that record they
-    # ran). With no databases: this worker's are not attached yet, and the
-    # database checks only report. An empty list, since from Django 6.1 None
-    # means every database.
-    from django.core.checks import run_checks
-
-    run_checks(databases=[])
+    # ran). With no databases: the database checks only report.
+    run_checks_without_databases()
 
 
 def _attach_databases(plan: WorkerPlan, databases: WorkerDatabases) -> None:
@@ -330,12 +337,14 @@ def worker_main(plan: WorkerPlan, conn, stop_event) -> None:
         sys.stdout = ForwardingStream(send, plan.slot, "stdout")
         sys.stderr = ForwardingStream(send, plan.slot, "stderr")
     try:
-        _boot(plan)
+        booted = _boot(plan)
         # Sent by the parent once the test databases exist.
         databases = conn.recv()
         if databases is None:
             return
         _attach_databases(plan, databases)
+        if booted:
+            _catch_up(databases)
     except (EOFError, OSError):
         return  # The parent is gone.
     except BaseException:
