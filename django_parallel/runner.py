@@ -362,10 +362,14 @@ class Runner:
 
     def _run_tests(self, test_labels, extra_tests) -> int:
         self._workspace = None
-        snapshot = capture_settings(self.start_method) if self.parallel > 1 else None
         self.setup_test_environment()
         booted = None
         try:
+            # Once the test environment is set up: a Runner subclass may
+            # change settings there too.
+            snapshot = (
+                capture_settings(self.start_method) if self.parallel > 1 else None
+            )
             if self.parallel > 1:
                 self._workspace = tempfile.mkdtemp(prefix="django_parallel-")
                 # Under spawn and forkserver, workers boot Django while the

@@ -234,10 +234,11 @@ class SettingsCaptureTests(unittest.TestCase):
 
 
 class RegistryProjectTests(EveryStartMethod, ParallelTestCase):
-    """launch.py changes settings in place before the run, and a test module
-    registers a model in the admin when imported: every worker sees both, as
-    a serial run does. Under fork a setting that cannot be pickled is
-    accepted (4 tests pass and 1 is skipped without it, 5 pass with it)."""
+    """launch.py changes settings in place before the run, the project's
+    runner changes one as it sets up the test environment, and a test module
+    registers a model in the admin when imported: every worker sees all of
+    it, as a serial run does. Under fork a setting that cannot be pickled is
+    accepted (6 tests pass and 1 is skipped without it, 7 pass with it)."""
 
     project = "registry"
 
@@ -253,13 +254,13 @@ class RegistryProjectTests(EveryStartMethod, ParallelTestCase):
             "parallel=2", f"start_method={start_method}", unpicklable=fork
         )
         self.assertExit(run, 0)
-        self.assertCounts(run, passed=5 if fork else 4, skipped=0 if fork else 1)
+        self.assertCounts(run, passed=7 if fork else 6, skipped=0 if fork else 1)
         self.assertNothingLeft()
 
     def test_serial(self):
         run = self.launch(unpicklable=True)
         self.assertExit(run, 0)
-        self.assertCounts(run, passed=5)
+        self.assertCounts(run, passed=7)
 
     def test_unpicklable_setting_is_refused_under_spawn(self):
         run = self.launch("parallel=2", "start_method=spawn", unpicklable=True)

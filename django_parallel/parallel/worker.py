@@ -266,6 +266,10 @@ def _boot(plan: WorkerPlan) -> bool:
 
     setup_test_environment(debug=plan.debug_mode)
     install_on_commit_capture()
+    # The parent's settings were captured with its test environment set up
+    # already: what setting it up here changed again ("testserver" added to
+    # ALLOWED_HOSTS a second time) is put back to the parent's values.
+    apply_settings(plan.settings_module, plan.settings_values)
     return True
 
 

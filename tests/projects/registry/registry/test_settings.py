@@ -1,5 +1,5 @@
-"""What launch.py changed in the settings before the run reaches the test,
-whatever the start method (3 tests)."""
+"""What launch.py and the project's runner changed in the settings before
+the run reaches the test, whatever the start method (5 tests)."""
 
 import os
 
@@ -18,3 +18,14 @@ class ChangedInPlaceTests(SimpleTestCase):
         if not os.environ.get("DP_UNPICKLABLE_SETTING"):
             self.skipTest("set only with DP_UNPICKLABLE_SETTING")
         self.assertTrue(callable(settings.RUN_TIME_LOCK.acquire))
+
+
+class TestEnvironmentTests(SimpleTestCase):
+    def test_setting_changed_by_the_runner(self):
+        self.assertEqual(
+            settings.PASSWORD_HASHERS,
+            ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        )
+
+    def test_test_environment_set_up_once(self):
+        self.assertEqual(settings.ALLOWED_HOSTS, ["testserver"])

@@ -36,4 +36,4 @@ TEMPLATES = [
 # Lazy: comparing it must not load the URLconf.
 LOGIN_URL = reverse_lazy("admin:login")
 REGISTRY_OPTIONS = {"mode": "original"}
-TEST_RUNNER = "django_parallel.Runner"
+TEST_RUNNER = "registry.runner.Runner"
