@@ -525,6 +525,7 @@ class Runner:
             if hasattr(connections[alias], "_test_serialized_contents")
         }
         test_modules = modules_of_tests(iter_tests(suite))
+        sys_path = tuple(sys.path)
 
         def databases(slot: int) -> WorkerDatabases:
             return WorkerDatabases(
@@ -532,6 +533,7 @@ class Runner:
                 mirrors=mirrors,
                 serialized_contents=serialized,
                 test_modules=test_modules,
+                sys_path=sys_path,
             )
 
         return databases

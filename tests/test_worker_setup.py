@@ -235,10 +235,11 @@ class SettingsCaptureTests(unittest.TestCase):
 
 class RegistryProjectTests(EveryStartMethod, ParallelTestCase):
     """launch.py changes settings in place before the run, the project's
-    runner changes one as it sets up the test environment, and a test module
-    registers a model in the admin when imported: every worker sees all of
-    it, as a serial run does. Under fork a setting that cannot be pickled is
-    accepted (6 tests pass and 1 is skipped without it, 7 pass with it)."""
+    runner changes one as it sets up the test environment, a test module
+    registers a model in the admin when imported, and a directory label puts
+    its test modules' directory on sys.path: every worker has all of it, as
+    a serial run does. Under fork a setting that cannot be pickled is
+    accepted (8 tests pass and 1 is skipped without it, 9 pass with it)."""
 
     project = "registry"
 
@@ -254,13 +255,13 @@ class RegistryProjectTests(EveryStartMethod, ParallelTestCase):
             "parallel=2", f"start_method={start_method}", unpicklable=fork
         )
         self.assertExit(run, 0)
-        self.assertCounts(run, passed=7 if fork else 6, skipped=0 if fork else 1)
+        self.assertCounts(run, passed=9 if fork else 8, skipped=0 if fork else 1)
         self.assertNothingLeft()
 
     def test_serial(self):
         run = self.launch(unpicklable=True)
         self.assertExit(run, 0)
-        self.assertCounts(run, passed=7)
+        self.assertCounts(run, passed=9)
 
     def test_unpicklable_setting_is_refused_under_spawn(self):
         run = self.launch("parallel=2", "start_method=spawn", unpicklable=True)

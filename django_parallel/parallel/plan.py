@@ -77,6 +77,9 @@ class WorkerDatabases:
     # worker has them: what a test module registers when imported (a model
     # in the admin, say) is then in the URLconf a check loads.
     test_modules: tuple[str, ...] = ()
+    # sys.path once the tests were discovered: discovery adds the top-level
+    # directory of a path label, which the test modules are imported from.
+    sys_path: tuple[str, ...] = ()
 
 
 def modules_of_tests(tests) -> tuple[str, ...]:

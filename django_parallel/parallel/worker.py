@@ -277,6 +277,10 @@ def _catch_up(databases: WorkerDatabases) -> None:
     """What a forked worker has from the parent and a new interpreter does
     itself, in the parent's order: import the run's test modules, then run
     the system checks."""
+    # The parent's entries first, in its order; any of this worker's own
+    # (its process_setup may add some) after them.
+    parent = list(databases.sys_path)
+    sys.path[:] = parent + [entry for entry in sys.path if entry not in parent]
     for name in databases.test_modules:
         try:
             importlib.import_module(name)

@@ -4,6 +4,9 @@ loaded, then settings changed in place before the runner starts.
 
     python launch.py [labels] [runner options as key=value, e.g. parallel=2]
 
+The labels default to ``registry standalone`` (a directory of test modules
+without ``__init__.py``).
+
 DP_UNPICKLABLE_SETTING=1 also sets a setting to a value that cannot be
 pickled.
 """
@@ -28,7 +31,7 @@ def main() -> None:
     labels = [arg for arg in sys.argv[1:] if "=" not in arg]
     options = dict(arg.split("=", 1) for arg in sys.argv[1:] if "=" in arg)
     runner = get_runner(settings)(**options)
-    sys.exit(bool(runner.run_tests(labels or ["registry"])))
+    sys.exit(bool(runner.run_tests(labels or ["registry", "standalone"])))
 
 
 if __name__ == "__main__":
