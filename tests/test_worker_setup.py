@@ -15,12 +15,12 @@ import uuid
 from pathlib import Path
 
 from django.conf import LazySettings, Settings, UserSettingsHolder, global_settings
-from django.utils.functional import lazy
 from test_parallel import EveryStartMethod, ParallelTestCase
 
 from django_parallel.errors import RunnerError
 from django_parallel.parallel.plan import (
     CapturedSettings,
+    _same,
     apply_settings,
     capture_settings,
     modules_of_tests,
@@ -179,19 +179,26 @@ class SettingsCaptureTests(unittest.TestCase):
 
     def test_lazy_values_are_not_evaluated(self):
         # Evaluating a lazy URL would load the URLconf before the test
-        # modules that register what it lists are imported.
+        # modules that register what it lists are imported; a lazy
+        # translation cannot be evaluated before django.setup().
         name = self.module(
             "from django.utils.functional import lazy\n"
             "CALLS = []\n"
             "def url(name):\n    CALLS.append(name)\n    return name\n"
-            "LOGIN_URL = lazy(url, str)('login')\n"
+            "lazy_url = lazy(url, str)\n"
+            "LOGIN_URL = lazy_url('login')\n"
+            "URLS = [lazy_url('a'), lazy_url('b')]\n"
         )
         parent = self.parent(name)
-        calls = sys.modules[name].CALLS
-        parent.LOGIN_URL = lazy(sys.modules[name].url, str)("elsewhere")
+        module = sys.modules[name]
+        parent.LOGIN_URL = module.lazy_url("elsewhere")
+        parent.URLS.append(module.lazy_url("c"))
         worker = self.round_trip(name, parent)
-        self.assertEqual((calls, sys.modules[name].CALLS), ([], []))
+        # Lazy objects of one lazy function, as two settings can hold.
+        self.assertFalse(_same([module.lazy_url("a")], [module.lazy_url("z")]))
+        self.assertEqual((module.CALLS, sys.modules[name].CALLS), ([], []))
         self.assertEqual(str(worker.LOGIN_URL), "elsewhere")
+        self.assertEqual([str(url) for url in worker.URLS], ["a", "b", "c"])
 
     def test_override_settings_layer_over_a_module(self):
         name = self.module('OPTIONS = {"k": 1}\n')
