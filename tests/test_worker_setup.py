@@ -23,6 +23,7 @@ from django_parallel.parallel.plan import (
     _same,
     apply_settings,
     capture_settings,
+    loaded_settings,
     modules_of_tests,
 )
 
@@ -199,6 +200,22 @@ class SettingsCaptureTests(unittest.TestCase):
         self.assertEqual((module.CALLS, sys.modules[name].CALLS), ([], []))
         self.assertEqual(str(worker.LOGIN_URL), "elsewhere")
         self.assertEqual([str(url) for url in worker.URLS], ["a", "b", "c"])
+
+    def test_what_process_setup_changed_stays_unless_the_parent_changed_it(self):
+        name = self.module('SCRATCH = "shared"\nOPTIONS = {"k": 1}\n')
+        parent = self.parent(name)
+        parent.OPTIONS["k"] = 2
+        _, captured = capture_settings("spawn", parent)
+        sys.modules.pop(name)
+        worker = LazySettings()
+        worker._wrapped = Settings(name)
+        loaded = loaded_settings(name, worker)
+        # What a process_setup hook might do in the worker.
+        worker.SCRATCH = "per-worker"
+        worker.OPTIONS["k"] = 3
+        apply_settings(name, captured, worker, loaded=loaded)
+        self.assertEqual(worker.SCRATCH, "per-worker")
+        self.assertEqual(worker.OPTIONS, {"k": 2})
 
     def test_override_settings_layer_over_a_module(self):
         name = self.module('OPTIONS = {"k": 1}\n')

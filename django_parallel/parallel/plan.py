@@ -144,13 +144,35 @@ def capture_settings(
     )
 
 
+def loaded_settings(module_name: str | None, settings=None) -> dict | None:
+    """A new worker's settings as loading its settings module gave them,
+    pickled, before its process_setup changes any (None for a
+    settings.configure() project, or a module that does not load yet)."""
+    if module_name is None:
+        return None
+    if settings is None:
+        from django.conf import settings
+    try:
+        holder = _holder(settings)
+    except Exception:  # process_setup may be what makes it loadable
+        return None
+    return {name: _pickled(getattr(holder, name)) for name in _names(holder)}
+
+
 def apply_settings(
-    module_name: str | None, captured: CapturedSettings, settings=None
+    module_name: str | None,
+    captured: CapturedSettings,
+    settings=None,
+    loaded: dict | None = None,
 ) -> None:
     """Give a new worker interpreter the parent's settings (before
     ``django.setup()``): configure a settings.configure() project, then set
     what differs from the parent's and delete what the parent deleted.
-    Settings only the worker has (its process_setup may add some) stay."""
+
+    Settings only the worker has stay, and so does what its process_setup
+    made of a setting that the parent has as the settings module made it
+    (``loaded``): the parent never called process_setup.
+    """
     if settings is None:
         from django.conf import settings
     values = captured.values
@@ -171,13 +193,17 @@ def apply_settings(
         if pickled is None:
             continue
         own = getattr(holder, name, _MISSING)
+        original = (loaded or {}).get(name)
         # Equal pickles spare unpickling (and importing what a value
         # refers to) for the settings nothing changed.
-        if own is not _MISSING and _pickled(own) == pickled:
+        if (own is not _MISSING and _pickled(own) == pickled) or original == pickled:
             continue
         value = _load(name, pickled)
-        if own is _MISSING or not _same(own, value):
-            setattr(settings, name, value)
+        if own is not _MISSING and _same(own, value):
+            continue
+        if original is not None and _same(_unpickled(original), value):
+            continue
+        setattr(settings, name, value)
 
 
 def _inherits_settings(start_method: str | None) -> bool:
@@ -207,6 +233,13 @@ def _pickled(value) -> bytes | None:
         return pickle.dumps(value)
     except Exception:
         return None
+
+
+def _unpickled(pickled: bytes):
+    try:
+        return pickle.loads(pickled)
+    except Exception:
+        return _MISSING
 
 
 def _load(name: str, pickled: bytes):

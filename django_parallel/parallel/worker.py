@@ -40,7 +40,12 @@ from django_parallel.parallel.events import (
     WorkerBroken,
     WorkerReady,
 )
-from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan, apply_settings
+from django_parallel.parallel.plan import (
+    WorkerDatabases,
+    WorkerPlan,
+    apply_settings,
+    loaded_settings,
+)
 
 
 @dataclass(frozen=True)
@@ -252,12 +257,13 @@ def _boot(plan: WorkerPlan) -> bool:
     os.chdir(plan.cwd)
     if plan.settings_module is not None:
         os.environ["DJANGO_SETTINGS_MODULE"] = plan.settings_module
+    loaded = loaded_settings(plan.settings_module)
     if plan.process_setup is not None:
         plan.process_setup(*plan.process_setup_args)
 
     import django
 
-    apply_settings(plan.settings_module, plan.settings_values)
+    apply_settings(plan.settings_module, plan.settings_values, loaded=loaded)
     django.setup()
 
     from django.test.utils import setup_test_environment
@@ -269,7 +275,7 @@ def _boot(plan: WorkerPlan) -> bool:
     # The parent's settings were captured with its test environment set up
     # already: what setting it up here changed again ("testserver" added to
     # ALLOWED_HOSTS a second time) is put back to the parent's values.
-    apply_settings(plan.settings_module, plan.settings_values)
+    apply_settings(plan.settings_module, plan.settings_values, loaded=loaded)
     return True
 
 
