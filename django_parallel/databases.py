@@ -17,12 +17,12 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import django
 from django.conf import settings as django_settings
 from django.db import connections
 from django.test.utils import NullTimeKeeper, get_unique_databases_and_mirrors
 
 from django_parallel.backends import adapter_for
+from django_parallel.compat import CREATE_TEST_DB_KWARGS
 from django_parallel.dbcache import (
     cache_location,
     drop_serialized,
@@ -31,10 +31,6 @@ from django_parallel.dbcache import (
     serialized_path,
 )
 from django_parallel.errors import RunnerError
-
-# Django 6.0 deprecated create_test_db(serialize=...); before 6.0 it defaulted
-# to True, so it must be passed as False for serialization to stay ours.
-_CREATE_KWARGS = {} if django.VERSION >= (6, 0) else {"serialize": False}
 
 
 @dataclass
@@ -182,7 +178,7 @@ def _create(
                 verbosity=verbosity,
                 autoclobber=not interactive,
                 keepdb=keepdb,
-                **_CREATE_KWARGS,
+                **CREATE_TEST_DB_KWARGS,
             )
             if location is not None:
                 cache.save_cache(location)

@@ -44,10 +44,11 @@ import sys
 import sysconfig
 import types
 import uuid
-import weakref
 from pathlib import Path, PurePath
 
 import django
+
+from django_parallel.compat import signal_receivers
 
 
 class FingerprintUnavailable(Exception):
@@ -288,15 +289,9 @@ class _Reader:
         ):
             self.reading = f"the {name} receivers"
             described = []
-            for entry in list(signal.receivers):
-                # (key, receiver, ...) on every Django version; the receiver
-                # is a weak reference unless connected with weak=False.
-                receiver = entry[1]
-                if isinstance(receiver, weakref.ReferenceType):
-                    receiver = receiver()
-                if receiver is not None:
-                    described.append(stable(receiver))
-                    self.add_defining_module(receiver, f"{name} receiver")
+            for receiver in list(signal_receivers(signal)):
+                described.append(stable(receiver))
+                self.add_defining_module(receiver, f"{name} receiver")
             self.feed(name, sorted(described))
 
         self.reading = "the modules they import"

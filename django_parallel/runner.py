@@ -57,6 +57,7 @@ from django_parallel.parallel.plan import (
     WorkerPlan,
     capture_environment,
     capture_settings,
+    modules_of_tests,
 )
 from django_parallel.parallel.scheduling import (
     class_bins,
@@ -361,10 +362,14 @@ class Runner:
 
     def _run_tests(self, test_labels, extra_tests) -> int:
         self._workspace = None
-        snapshot = capture_settings() if self.parallel > 1 else None
         self.setup_test_environment()
         booted = None
         try:
+            # Once the test environment is set up: a Runner subclass may
+            # change settings there too.
+            snapshot = (
+                capture_settings(self.start_method) if self.parallel > 1 else None
+            )
             if self.parallel > 1:
                 self._workspace = tempfile.mkdtemp(prefix="django_parallel-")
                 # Under spawn and forkserver, workers boot Django while the
@@ -519,12 +524,16 @@ class Runner:
             for alias in suite.serialized_aliases
             if hasattr(connections[alias], "_test_serialized_contents")
         }
+        test_modules = modules_of_tests(iter_tests(suite))
+        sys_path = tuple(sys.path)
 
         def databases(slot: int) -> WorkerDatabases:
             return WorkerDatabases(
                 databases={a: c.worker_database(slot) for a, c in clones.items()},
                 mirrors=mirrors,
                 serialized_contents=serialized,
+                test_modules=test_modules,
+                sys_path=sys_path,
             )
 
         return databases

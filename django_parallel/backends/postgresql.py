@@ -9,6 +9,7 @@ in rounds from the clones made so far at 2, 4 and 8 clones.
 from __future__ import annotations
 
 from django_parallel.backends.base import CloneAdapter, run_concurrently
+from django_parallel.compat import close_pool
 
 
 class PostgreSQLCloneAdapter(CloneAdapter):
@@ -29,9 +30,7 @@ class PostgreSQLCloneAdapter(CloneAdapter):
     def create_clones(self, slots) -> None:
         # A template must have no other sessions while it is copied.
         self.connection.close()
-        close_pool = getattr(self.connection, "close_pool", None)
-        if close_pool is not None:
-            close_pool()
+        close_pool(self.connection)
         slots = list(slots)
         targets = [self.clone_name(slot) for slot in slots]
         for name in targets:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import faulthandler
 import functools
 import gc
+import importlib
 import inspect
 import io
 import logging
@@ -30,6 +31,7 @@ import unittest
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django_parallel.compat import run_checks_without_databases
 from django_parallel.parallel.events import (
     ContextError,
     ContextSkipped,
@@ -43,7 +45,12 @@ from django_parallel.parallel.events import (
     WorkerBroken,
     WorkerReady,
 )
-from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
+from django_parallel.parallel.plan import (
+    WorkerDatabases,
+    WorkerPlan,
+    apply_settings,
+    loaded_settings,
+)
 
 
 @dataclass(frozen=True)
@@ -313,29 +320,26 @@ def _forked_from_a_set_up_parent() -> bool:
     return registry is not None and registry.apps.ready
 
 
-def _boot(plan: WorkerPlan) -> None:
-    """From a bare interpreter to Django set up for tests (no database yet)."""
+def _boot(plan: WorkerPlan) -> bool:
+    """From a bare interpreter to Django set up for tests (no database yet).
+    False when forked: there is nothing to do."""
     if _forked_from_a_set_up_parent():
         # Settings, app registry, imported tests and test environment are the
         # parent's already. process_setup is for new interpreters, as in
         # Django: Django's runtests.py rebuilds the app registry in it, and
         # test modules imported before the fork keep the old AppConfigs.
-        return
+        return False
     sys.path[:] = plan.sys_path
     os.chdir(plan.cwd)
     if plan.settings_module is not None:
         os.environ["DJANGO_SETTINGS_MODULE"] = plan.settings_module
+    loaded = loaded_settings(plan.settings_module)
     if plan.process_setup is not None:
         plan.process_setup(*plan.process_setup_args)
 
     import django
-    from django.conf import settings
 
-    if plan.settings_module is None and not settings.configured:
-        settings.configure(**plan.settings_values)
-    else:
-        for name, value in plan.settings_values.items():
-            setattr(settings, name, value)
+    apply_settings(plan.settings_module, plan.settings_values, loaded=loaded)
     django.setup()
 
     from django.test.utils import setup_test_environment
@@ -344,15 +348,32 @@ def _boot(plan: WorkerPlan) -> None:
 
     setup_test_environment(debug=plan.debug_mode)
     install_on_commit_capture()
-    # The parent ran the system checks and reported what they found. A new
+    # The parent's settings were captured with its test environment set up
+    # already: what setting it up here changed again ("testserver" added to
+    # ALLOWED_HOSTS a second time) is put back to the parent's values.
+    apply_settings(plan.settings_module, plan.settings_values, loaded=loaded)
+    return True
+
+
+def _catch_up(databases: WorkerDatabases) -> None:
+    """What a forked worker has from the parent and a new interpreter does
+    itself, in the parent's order: import the run's test modules, then run
+    the system checks."""
+    # The parent's entries first, in its order; any of this worker's own
+    # (its process_setup may add some) after them.
+    parent = list(databases.sys_path)
+    sys.path[:] = parent + [entry for entry in sys.path if entry not in parent]
+    for name in databases.test_modules:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            # The task that needs the module reports the error, on its tests.
+            pass
+    # The parent ran the checks and reported what they found. A new
     # interpreter runs them too, as Django 6's spawned workers do, for what
     # checks do besides (the URLconf they import, checks that record they
-    # ran). With no databases: this worker's are not attached yet, and the
-    # database checks only report. An empty list, since from Django 6.1 None
-    # means every database.
-    from django.core.checks import run_checks
-
-    run_checks(databases=[])
+    # ran). With no databases: the database checks only report.
+    run_checks_without_databases()
 
 
 def _attach_databases(plan: WorkerPlan, databases: WorkerDatabases) -> None:
@@ -634,12 +655,14 @@ def worker_main(plan: WorkerPlan, conn, stop_event) -> None:
         sys.stdout = ForwardingStream(send, plan.slot, "stdout")
         sys.stderr = ForwardingStream(send, plan.slot, "stderr")
     try:
-        _boot(plan)
+        booted = _boot(plan)
         # Sent by the parent once the test databases exist.
         databases = _receive(conn)
         if databases is None:
             return
         _attach_databases(plan, databases)
+        if booted:
+            _catch_up(databases)
     except _ParentGone:
         return
     except BaseException:
