@@ -110,6 +110,7 @@ class Runner:
         durations=NOT_GIVEN,
         start_method=NOT_GIVEN,
         timeout=NOT_GIVEN,
+        max_restarts=NOT_GIVEN,
         db_cache=NOT_GIVEN,
         clear_db_cache=False,
         **kwargs,
@@ -152,6 +153,7 @@ class Runner:
             self.durations = pick("durations", durations)
             self.start_method = pick("start_method", start_method)
             self.timeout = pick("timeout", timeout)
+            self.max_restarts = pick("max_restarts", max_restarts)
             self.db_cache = bool(pick("db_cache", db_cache))
             self.clear_db_cache = clear_db_cache
             if self.pdb and self.parallel > 1:
@@ -247,6 +249,7 @@ class Runner:
                     self.buffer,
                     start_method=self.start_method,
                     timeout=self.timeout,
+                    max_restarts=self.max_restarts,
                     durations=load_durations(durations_path()),
                     bins=bins,
                 )
@@ -374,6 +377,7 @@ class Runner:
                     self._worker_plan(self.parallel_test_suite, snapshot),
                     self.parallel,
                     self.timeout,
+                    self.max_restarts,
                 )
             suite = self.build_suite(test_labels, extra_tests)
             databases = self.get_databases(suite)
@@ -411,7 +415,11 @@ class Runner:
                     # Forked now, as Django's workers are, they inherit what
                     # creating the databases and the checks did (signal
                     # receivers that counted, checks that registered).
-                    suite.start_workers(self._worker_plan(type(suite), snapshot))
+                    suite.start_workers(
+                        self._worker_plan(type(suite), snapshot),
+                        # Replacements are forked with the spare copies paused.
+                        fork_guard=lambda: db.spare_copies_paused(old_config),
+                    )
                 db.start_spare_copies(old_config)
                 result, interrupted = self._run_stoppable(suite)
             finally:
@@ -438,6 +446,9 @@ class Runner:
                     shutil.rmtree(self._workspace, ignore_errors=True)
         if interrupted:
             exit_interrupted()
+        if getattr(suite, "failure", None):
+            # The run was given up (workers kept dying), after its report.
+            raise RunnerError(suite.failure)
         self.time_keeper.print_results()
         return self.suite_result(suite, result)
 

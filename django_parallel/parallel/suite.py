@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from django_parallel.errors import RunnerError
 from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
@@ -48,6 +49,7 @@ def boot_workers(
     plan: Callable[[int], WorkerPlan],
     processes: int,
     timeout: float | None = None,
+    max_restarts: int | None = None,
 ) -> Supervisor | None:
     """Start ``processes`` workers before the tests are discovered, when
     each must boot a new interpreter (spawn, forkserver): they import Django
@@ -58,7 +60,10 @@ def boot_workers(
     if context.get_start_method() == "fork":
         return None
     supervisor = Supervisor(
-        context, [plan(slot) for slot in range(1, processes + 1)], timeout=timeout
+        context,
+        [plan(slot) for slot in range(1, processes + 1)],
+        timeout=timeout,
+        max_restarts=max_restarts,
     )
     supervisor.start()
     return supervisor
@@ -86,6 +91,7 @@ class ParallelTestSuite:
         self.buffer = buffer
         self.start_method: str | None = options.get("start_method")
         self.timeout: float | None = options.get("timeout")
+        self.max_restarts: int | None = options.get("max_restarts")
         self.durations: dict[str, float] = options.get("durations") or {}
         self.bins: tuple[type, ...] = tuple(options.get("bins") or ())
         # Set by the runner once the databases exist.
@@ -95,6 +101,8 @@ class ParallelTestSuite:
         # After the run: seconds per class as the workers timed it.
         self.class_seconds: dict[str, float] = {}
         self.used_aliases: set[str] = set()
+        # Why the run was given up (workers kept dying), if it was.
+        self.failure: str | None = None
 
     @classmethod
     def process_setup_hook(cls):
@@ -141,11 +149,15 @@ class ParallelTestSuite:
         return Schedule(planned, slots), test_lists
 
     def start_workers(
-        self, plan: Callable[[int], WorkerPlan], booted: Supervisor | None = None
+        self,
+        plan: Callable[[int], WorkerPlan],
+        booted: Supervisor | None = None,
+        fork_guard: Callable | None = None,
     ) -> None:
         """Take over the workers ``boot_workers`` started (ending any beyond
         ``processes``), or start them: forked workers once the databases
-        exist and the checks have run, as Django forks its own."""
+        exist and the checks have run, as Django forks its own.
+        ``fork_guard()`` is held around each fork."""
         from django.db import connections
 
         self._schedule, self.test_lists = self.schedule()
@@ -159,7 +171,13 @@ class ParallelTestSuite:
         # databases stay: closing them is a no-op).
         connections.close_all()
         plans = [plan(slot) for slot in range(1, self.processes + 1)]
-        self.supervisor = Supervisor(self.context(), plans, timeout=self.timeout)
+        self.supervisor = Supervisor(
+            self.context(),
+            plans,
+            timeout=self.timeout,
+            max_restarts=self.max_restarts,
+            fork_guard=fork_guard or nullcontext,
+        )
         self.supervisor.start()
 
     def stop_workers(self) -> None:
@@ -179,4 +197,5 @@ class ParallelTestSuite:
             self._schedule, self.test_lists, replayer, self.worker_databases
         )
         self.class_seconds = replayer.class_seconds
+        self.failure = self.supervisor.failure
         return result

@@ -20,6 +20,7 @@ import pickle
 import signal
 import sqlite3
 import sys
+import threading
 import time
 import traceback
 import unittest
@@ -35,6 +36,7 @@ from django_parallel.parallel.events import (
     TestOutcome,
     TestStarted,
     TestStopped,
+    ThreadsLeft,
     WorkerBroken,
     WorkerReady,
 )
@@ -99,6 +101,20 @@ class EventResult(unittest.TestResult):
         if self.failfast:
             self._stop_event.set()
 
+    def arm_timeout(self) -> None:
+        """(Re)start the --timeout clock: past it, faulthandler dumps every
+        thread's stack to the log and ends the worker. Armed for each test
+        and for each stretch between tests, so class and module fixtures
+        are bounded too."""
+        if self._timeout:
+            faulthandler.dump_traceback_later(
+                self._timeout, exit=True, file=sys.__stderr__
+            )
+
+    def disarm_timeout(self) -> None:
+        if self._timeout:
+            faulthandler.cancel_dump_traceback_later()
+
     def _index(self, test) -> int:
         return self.index_of.get(id(test), -1)
 
@@ -115,16 +131,14 @@ class EventResult(unittest.TestResult):
         self._send(TestStarted(self.task, self._index(test), _stderr_size()))
         if self._sql is not None:
             self._sql.start()
-        if self._timeout:
-            faulthandler.dump_traceback_later(
-                self._timeout, exit=True, file=sys.__stderr__
-            )
+        self.arm_timeout()
         self._started = time.perf_counter()
 
     def stopTest(self, test) -> None:
         elapsed = time.perf_counter() - self._started
-        if self._timeout:
-            faulthandler.cancel_dump_traceback_later()
+        # What follows the test (tearDownClass, the next class's fixtures)
+        # gets its own --timeout.
+        self.arm_timeout()
         if self._sql is not None:
             self._sql.stop()
         super().stopTest(test)
@@ -374,4 +388,18 @@ def _run_task(task: Task, result: EventResult, send) -> None:
     # Each task is a whole run for unittest: the class fixtures of the last
     # task were torn down when it ended.
     result._previousTestClass = None
-    unittest.TestSuite(tests).run(result)
+    before = set(threading.enumerate())
+    result.arm_timeout()
+    try:
+        unittest.TestSuite(tests).run(result)
+    finally:
+        result.disarm_timeout()
+    # A thread that is not a daemon keeps the worker from exiting: the
+    # parent names the class that left it if the worker then hangs.
+    left = [
+        thread.name
+        for thread in threading.enumerate()
+        if not thread.daemon and thread not in before
+    ]
+    if left:
+        send(ThreadsLeft(task.id, tuple(left)))

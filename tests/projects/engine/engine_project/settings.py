@@ -56,6 +56,16 @@ if os.environ.get("DP_BREAK_WORKERS"):
     if multiprocessing.parent_process() is not None:
         raise ImportError("this settings module refuses to load in a worker")
 
+if os.environ.get("DP_CRASH_ON_CLOSE"):
+    import multiprocessing
+
+    # Every worker process exits with status 5 once it is done, however
+    # cleanly it ends: a crash while closing, in each replacement too.
+    if multiprocessing.parent_process() is not None:
+        from multiprocessing.util import Finalize
+
+        Finalize(None, os._exit, args=(5,), exitpriority=100)
+
 if os.environ.get("DP_WORKER_MARKS"):
     import multiprocessing
 
