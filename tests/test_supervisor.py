@@ -52,7 +52,8 @@ class FakeWorker:
     never exits after closing. Each process it runs in appends a line to
     its slot's log file, so the test can count the processes."""
 
-    in_test: str = "pass"  # "pass", "die", "die-saying-timeout"
+    # "pass", "die", "die-saying-timeout", "hang-up" (close the pipe, live on)
+    in_test: str = "pass"
     in_fixture: str = "none"  # "none", "hang"
     on_close: str = "exit"  # "exit", "crash", "linger"
 
@@ -68,6 +69,9 @@ class FakeWorker:
                 threading.Event().wait()
             for index in range(len(tests)):
                 conn.send(TestStarted(task.id, index, _size(plan.log_file)))
+                if self.in_test == "hang-up":
+                    conn.close()
+                    threading.Event().wait()
                 if self.in_test != "pass":
                     if self.in_test == "die-saying-timeout":
                         with open(plan.log_file, "a") as log:
@@ -173,7 +177,11 @@ class SupervisorTests(unittest.TestCase):
         self.assertEqual(len(self.warnings), 2, self.warnings)
         for warning in self.warnings:
             self.assertIn("did not exit within 0.2s of being told to", warning)
-            self.assertRegex(warning, r"after test_supervisor\.Sample[AB]")
+            self.assertIn("a thread left running?", warning)
+        # A worker that ran a class names it (one may have run none).
+        self.assertRegex(
+            " ".join(self.warnings), r"after test_supervisor\.Sample[AB]: a thread"
+        )
         self.assertEqual(self.processes_started(), 2)
 
     def test_crash_while_closing_is_not_replaced(self):
@@ -228,3 +236,12 @@ class SupervisorTests(unittest.TestCase):
         for _, text in result.errors:
             self.assertIn("died (exit code 1)", text)
             self.assertNotIn("--timeout", text)
+
+    def test_worker_that_hangs_up_and_lives_on_is_killed(self):
+        result = self.run_supervisor(
+            FakeWorker(in_test="hang-up"), exit_grace=0.2, max_restarts=0
+        )
+        self.assertTrue(result.errors)
+        for _, text in result.errors:
+            self.assertIn("did not exit within 0.2s of closing its pipe", text)
+        self.assertIn("--max-restarts 0", self.supervisor.failure)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +42,7 @@ from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.scheduling import Schedule
 from django_parallel.parallel.worker import Task, worker_main
+from django_parallel.reporting import WorkerMessages
 
 # How long past --timeout the parent waits for a worker's own stack dump
 # before it kills the worker itself.
@@ -61,11 +61,6 @@ class WorkerStartError(RunnerError):
     """A worker could not set itself up; the run cannot go on."""
 
 
-def print_warning(message: str) -> None:
-    sys.stderr.write(f"django-parallel: warning: {message}\n")
-    sys.stderr.flush()
-
-
 @dataclass
 class Slot:
     number: int
@@ -79,6 +74,9 @@ class Slot:
     exiting_since: float | None = None
     # Its end of the pipe is closed: wait on the process only.
     eof: bool = False
+    # Its sentinel is ready though the process runs (a test closed that
+    # descriptor): the process is polled instead.
+    sentinel_closed: bool = False
     task: Task | None = None
     running: int | None = None  # index of the test running in ``task``
     # Last sign of progress (a task handed out, a test started or stopped):
@@ -148,7 +146,7 @@ class Supervisor:
         timeout: float | None = None,
         max_restarts: int | None = None,
         target: Callable = worker_main,
-        warn: Callable[[str], None] = print_warning,
+        warn: Callable[[str], None] | None = None,
         exit_grace: float = EXIT_GRACE,
         hang_grace: float = HANG_GRACE,
         fork_guard: Callable[[], AbstractContextManager] = nullcontext,
@@ -162,7 +160,10 @@ class Supervisor:
         self.max_restarts = MAX_RESTARTS if max_restarts is None else max_restarts
         self.restarts = 0
         self.target = target
-        self.warn = warn
+        # The terminal is reporting's (WorkerMessages, made for the result
+        # in run()); ``warn`` replaces its warnings.
+        self._warn = warn
+        self.messages: WorkerMessages | None = None
         self.exit_grace = exit_grace
         self.hang_grace = hang_grace
         # Held around each fork of a worker: the parent then has no other
@@ -206,7 +207,7 @@ class Supervisor:
             process.start()
         child_end.close()
         slot.process, slot.conn = process, parent_end
-        slot.ready = slot.closing = slot.eof = False
+        slot.ready = slot.closing = slot.eof = slot.sentinel_closed = False
         slot.exiting_since = None
         slot.task, slot.running = None, None
         slot.last_class, slot.threads_left = None, []
@@ -247,6 +248,7 @@ class Supervisor:
         self.schedule, self.test_lists = schedule, test_lists
         self.next_task_id = max(test_lists, default=0) + 1
         self.replayer = replayer
+        self.messages = WorkerMessages(replayer.result)
         try:
             for slot in self.slots:
                 slot.databases = databases(slot.number)
@@ -272,7 +274,8 @@ class Supervisor:
                     if slot.process is not None:
                         if not slot.eof:
                             waitables[slot.conn] = slot
-                        waitables[slot.process.sentinel] = slot
+                        if not slot.sentinel_closed:
+                            waitables[slot.process.sentinel] = slot
                 # A bounded wait: the checks below run at least this often.
                 for ready in wait(list(waitables), timeout=0.5):
                     slot = waitables[ready]
@@ -283,6 +286,8 @@ class Supervisor:
                     elif not slot.process.is_alive():
                         self._drain(slot)
                         self._reap(slot)
+                    else:
+                        slot.sentinel_closed = True
                 self._check_exits()
                 self._check_hangs()
         finally:
@@ -304,21 +309,14 @@ class Supervisor:
 
     def _on_event(self, slot: Slot, event) -> None:
         if isinstance(event, Output):
-            if getattr(self.replayer.result, "progress", False):
-                # Clear the live progress line; the next update redraws it.
-                sys.stderr.write("\r\x1b[K")
-                sys.stderr.flush()
-            stream = sys.stdout if event.stream == "stdout" else sys.stderr
-            for line in event.text.splitlines(keepends=True):
-                stream.write(f"[worker {event.slot}] {line}")
-            stream.flush()
+            self.messages.output(event.slot, event.stream, event.text)
             return
         if isinstance(event, WorkerReady):
             slot.ready, slot.pid = True, event.pid
             self._dispatch(slot)
             return
         if isinstance(event, WorkerBroken):
-            sys.stderr.write(event.text)
+            self.messages.worker_traceback(event.text)
             last = event.text.strip().splitlines()[-1] if event.text.strip() else ""
             raise WorkerStartError(
                 f"worker {slot.number} could not set itself up ({last}); "
@@ -372,6 +370,9 @@ class Supervisor:
             )
         self._report_crash(slot, exitcode, reason)
         self._replace(slot, exitcode, reason)
+
+    def warn(self, message: str) -> None:
+        (self._warn or self.messages.warning)(message)
 
     def _replace(self, slot: Slot, exitcode: int | None, reason: str) -> None:
         """A new worker for a slot whose worker died, within the cap."""
@@ -476,22 +477,28 @@ class Supervisor:
         notice one that ended without closing its sentinel."""
         now = time.monotonic()
         for slot in self.slots:
-            if slot.process is None or slot.exiting_since is None:
+            if slot.process is None or not (
+                slot.exiting_since is not None or slot.sentinel_closed
+            ):
                 continue
             if not slot.process.is_alive():
                 self._drain(slot)
                 self._reap(slot)
-            elif now - slot.exiting_since > self.exit_grace:
+            elif (
+                slot.exiting_since is not None
+                and now - slot.exiting_since > self.exit_grace
+            ):
                 slot.process.kill()
                 why = "; ".join(slot.threads_left) or (
                     f"after {slot.last_class}: a thread left running?"
                     if slot.last_class
                     else "a thread left running?"
                 )
+                told = "being told to" if slot.closing else "closing its pipe"
                 self._reap(
                     slot,
-                    f"did not exit within {self.exit_grace:g}s of being told "
-                    f"to ({why}); it was killed",
+                    f"did not exit within {self.exit_grace:g}s of {told} "
+                    f"({why}); it was killed",
                 )
 
     def _check_hangs(self) -> None:
