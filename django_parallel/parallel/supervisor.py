@@ -378,8 +378,10 @@ class Supervisor:
         """A new worker for a slot whose worker died, within the cap."""
         if self.restarts >= self.max_restarts:
             if self.failure is None:
+                deaths = self.restarts + 1
                 self.failure = (
-                    f"worker processes died {self.restarts + 1} times in this run, "
+                    f"worker processes died {deaths} time{'s' * (deaths != 1)} "
+                    "in this run, "
                     f"the last in slot {slot.number} "
                     f"({reason or describe_exit(exitcode)}); the run was stopped "
                     f"(--max-restarts {self.max_restarts})"
