@@ -123,6 +123,32 @@ class FixtureTimeoutTests(ParallelTestCase):
         self.check("fork")
 
 
+class BootTimeoutTests(ParallelTestCase):
+    """With --timeout, a worker that never gets set up (it hangs importing
+    the settings) ends the run with one line and its stack, instead of
+    the run waiting for it for ever."""
+
+    def test_spawn(self):
+        run = self.run_parallel(
+            "scenarios.test_normal",
+            "--timeout",
+            "2",
+            env={"DP_HANG_WORKER_BOOT": "1"},
+            # Safety net: before, the run waited for ever.
+            timeout=120,
+        )
+        self.assertExit(run, 2)
+        errors = [
+            line
+            for line in run.stderr.splitlines()
+            if "django-parallel: error:" in line
+        ]
+        self.assertEqual(len(errors), 1, run.describe())
+        self.assertIn("did not set itself up within --timeout 2s", errors[0])
+        self.assertRegex(run.stderr, r'settings\.py", line \d+ in <module>')
+        self.assertNothingLeft()
+
+
 @unittest.skipIf(
     sys.version_info < (3, 12), "Python warns of fork() with threads from 3.12"
 )

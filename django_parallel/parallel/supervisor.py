@@ -82,6 +82,9 @@ class Slot:
     # Last sign of progress (a task handed out, a test started or stopped):
     # --timeout bounds each stretch, fixtures included.
     busy_since: float = 0.0
+    # When the worker was sent its databases: with --timeout, it must be
+    # ready within the bound from then.
+    databases_sent_at: float | None = None
     # The class of the last task handed out, to name in a warning.
     last_class: str | None = None
     # "<class> left a thread running ('name')", as its worker reported.
@@ -208,12 +211,13 @@ class Supervisor:
         child_end.close()
         slot.process, slot.conn = process, parent_end
         slot.ready = slot.closing = slot.eof = slot.sentinel_closed = False
-        slot.exiting_since = None
+        slot.exiting_since = slot.databases_sent_at = None
         slot.task, slot.running = None, None
         slot.last_class, slot.threads_left = None, []
         if slot.databases is not None:
             # A replacement worker: the databases exist already.
             slot.conn.send(slot.databases)
+            slot.databases_sent_at = time.monotonic()
 
     def _dispatch(self, slot: Slot) -> None:
         task = None if self.stop_event.is_set() else self.schedule.next_for(slot.number)
@@ -259,6 +263,7 @@ class Supervisor:
                     slot.conn.send(slot.databases)
                 except OSError:
                     pass  # It died while booting: reaped and reported below.
+                slot.databases_sent_at = time.monotonic()
             while any(s.process is not None for s in self.slots):
                 if self.replayer.result.shouldStop and self.stopping_since is None:
                     self.stop_event.set()
@@ -507,7 +512,15 @@ class Supervisor:
         if not self.timeout:
             return
         now = time.monotonic()
+        bound = self.timeout + self.hang_grace
         for slot in self.slots:
+            if (
+                slot.process is not None
+                and not slot.ready
+                and slot.databases_sent_at is not None
+                and now - slot.databases_sent_at > bound
+            ):
+                self._boot_hung(slot)
             if (
                 slot.process is not None
                 and slot.task is not None
@@ -519,6 +532,30 @@ class Supervisor:
                     slot,
                     f"did not finish within --timeout {self.timeout:g}s and was killed",
                 )
+
+    def _boot_hung(self, slot: Slot) -> None:
+        """A worker still not set up, ``timeout`` (and the grace) after the
+        databases were ready: the run cannot go on. SIGABRT first, so that
+        faulthandler writes where it hangs into its log."""
+        process = slot.process
+        try:
+            os.kill(process.pid, signal.SIGABRT)
+        except OSError:
+            pass
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        slot.conn.close()
+        slot.process = None
+        stack = read_tail(slot.plan.log_file).strip()
+        if stack:
+            self.messages.worker_traceback(stack + "\n")
+        raise WorkerStartError(
+            f"worker {slot.number} did not set itself up within --timeout "
+            f"{self.timeout:g}s (and {self.hang_grace:g}s of grace) once the "
+            "databases were ready; where it was is above"
+        )
 
     def shutdown(self, at_once: bool = False) -> None:
         """End every worker: politely when the run finished, at once when it

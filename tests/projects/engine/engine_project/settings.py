@@ -66,6 +66,14 @@ if os.environ.get("DP_CRASH_ON_CLOSE"):
 
         Finalize(None, os._exit, args=(5,), exitpriority=100)
 
+if os.environ.get("DP_HANG_WORKER_BOOT"):
+    import multiprocessing
+    import threading
+
+    # Every worker process hangs while it imports the settings.
+    if multiprocessing.parent_process() is not None:
+        threading.Event().wait()
+
 if os.environ.get("DP_WORKER_MARKS"):
     import multiprocessing
 
