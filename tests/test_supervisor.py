@@ -25,7 +25,7 @@ from django_parallel.parallel.events import (
 from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.scheduling import Planned, Schedule
-from django_parallel.parallel.supervisor import Supervisor
+from django_parallel.parallel.supervisor import Supervisor, WorkerStartError
 from django_parallel.parallel.worker import Task
 
 # Fork where there is one (quick, and what replacements under fork use).
@@ -55,11 +55,14 @@ class FakeWorker:
     # "pass", "die", "die-saying-timeout", "hang-up" (close the pipe, live on)
     in_test: str = "pass"
     in_fixture: str = "none"  # "none", "hang"
+    at_boot: str = "none"  # "none", "hang" (before reading its databases)
     on_close: str = "exit"  # "exit", "crash", "linger"
 
     def __call__(self, plan, conn, stop_event) -> None:
         with open(plan.log_file, "a") as log:
             log.write(f"started {os.getpid()}\n")
+        if self.at_boot == "hang":
+            threading.Event().wait()
         if conn.recv() is None:
             return
         conn.send(WorkerReady(plan.slot, os.getpid()))
@@ -122,10 +125,16 @@ class SupervisorTests(unittest.TestCase):
             log_file=os.path.join(self.workspace, f"worker-{slot}.log"),
         )
 
-    def run_supervisor(self, worker: FakeWorker, **options) -> unittest.TestResult:
+    def run_supervisor(
+        self,
+        worker: FakeWorker,
+        start_method=START_METHOD,
+        databases=None,
+        **options,
+    ) -> unittest.TestResult:
         timeout = options.get("timeout")
         self.supervisor = Supervisor(
-            multiprocessing.get_context(START_METHOD),
+            multiprocessing.get_context(start_method),
             [self.plan(slot, timeout) for slot in (1, 2)],
             target=worker,
             warn=self.warnings.append,
@@ -149,7 +158,7 @@ class SupervisorTests(unittest.TestCase):
             schedule,
             test_lists,
             Replayer(result, test_lists),
-            lambda slot: WorkerDatabases({}, {}, {}),
+            lambda slot: databases or WorkerDatabases({}, {}, {}),
         )
         for slot in self.supervisor.slots:
             self.assertIsNone(slot.process, "a worker was left running")
@@ -245,3 +254,18 @@ class SupervisorTests(unittest.TestCase):
         for _, text in result.errors:
             self.assertIn("did not exit within 0.2s of closing its pipe", text)
         self.assertIn("--max-restarts 0", self.supervisor.failure)
+
+    def test_worker_that_never_boots_is_bounded_by_the_timeout(self):
+        # Serialized contents bigger than a pipe holds: sending them to a
+        # worker that reads nothing must not block the parent.
+        databases = WorkerDatabases({}, {}, {"default": "x" * (4 << 20)})
+        with self.assertRaisesRegex(
+            WorkerStartError, "did not set itself up within --timeout 0.2s"
+        ):
+            self.run_supervisor(
+                FakeWorker(at_boot="hang"),
+                start_method="spawn",
+                databases=databases,
+                timeout=0.2,
+                hang_grace=0.1,
+            )

@@ -85,6 +85,8 @@ class Slot:
     # When the worker was sent its databases: with --timeout, it must be
     # ready within the bound from then.
     databases_sent_at: float | None = None
+    # The thread sending them to a new interpreter, if any.
+    sender: threading.Thread | None = None
     # The class of the last task handed out, to name in a warning.
     last_class: str | None = None
     # "<class> left a thread running ('name')", as its worker reported.
@@ -119,6 +121,13 @@ def _settle_threads(bound: float = 1.0) -> None:
         and time.monotonic() < deadline
     ):
         time.sleep(0.001)
+
+
+def _send_quietly(conn, payload) -> None:
+    try:
+        conn.send(payload)
+    except (OSError, ValueError):
+        pass  # The worker died, or was ended: the parent reports it.
 
 
 def _size(path: str) -> int:
@@ -216,8 +225,37 @@ class Supervisor:
         slot.last_class, slot.threads_left = None, []
         if slot.databases is not None:
             # A replacement worker: the databases exist already.
-            slot.conn.send(slot.databases)
-            slot.databases_sent_at = time.monotonic()
+            self._send_databases(slot)
+
+    def _send_databases(self, slot: Slot) -> None:
+        """Send a worker its databases. Serialized contents can fill the
+        pipe, and a worker still booting reads nothing: a new interpreter
+        (spawn, forkserver) gets them from a thread, so that the parent's
+        loop, and its bound on booting, go on. A forked worker reads them
+        at once, and a process that forks must have no other thread."""
+        slot.databases_sent_at = time.monotonic()
+        if self.context.get_start_method() == "fork":
+            try:
+                slot.conn.send(slot.databases)
+            except OSError:
+                pass  # It died while booting: reaped and reported later.
+            return
+        slot.sender = threading.Thread(
+            target=_send_quietly,
+            args=(slot.conn, slot.databases),
+            name=f"django_parallel-send-{slot.number}",
+            daemon=True,
+        )
+        slot.sender.start()
+
+    def _close_conn(self, slot: Slot) -> None:
+        """Close the parent's end once the worker is gone; a send still
+        under way then fails at once, and is let end first (its descriptor
+        must not be reused under it)."""
+        if slot.sender is not None:
+            slot.sender.join(5)
+            slot.sender = None
+        slot.conn.close()
 
     def _dispatch(self, slot: Slot) -> None:
         task = None if self.stop_event.is_set() else self.schedule.next_for(slot.number)
@@ -259,11 +297,7 @@ class Supervisor:
                 if slot.process is None:
                     self._start(slot)
                     continue
-                try:
-                    slot.conn.send(slot.databases)
-                except OSError:
-                    pass  # It died while booting: reaped and reported below.
-                slot.databases_sent_at = time.monotonic()
+                self._send_databases(slot)
             while any(s.process is not None for s in self.slots):
                 if self.replayer.result.shouldStop and self.stopping_since is None:
                     self.stop_event.set()
@@ -353,7 +387,7 @@ class Supervisor:
         process = slot.process
         process.join()
         exitcode = process.exitcode
-        slot.conn.close()
+        self._close_conn(slot)
         slot.process = None
         if slot.closing:
             # Its work is done and reported: never replaced.
@@ -546,7 +580,7 @@ class Supervisor:
         if process.is_alive():
             process.kill()
             process.join()
-        slot.conn.close()
+        self._close_conn(slot)
         slot.process = None
         stack = read_tail(slot.plan.log_file).strip()
         if stack:
@@ -572,17 +606,20 @@ class Supervisor:
         ``deadline``; then it is terminated, and killed if need be."""
         if slot.process is None:
             return
+        # Only a worker that has read its databases is reading its pipe: a
+        # send to one still booting could block for as long as it boots.
+        polite = polite and slot.ready
         if polite:
             try:
                 slot.conn.send(None)
             except OSError:
                 pass
-        slot.process.join(max(0.0, deadline - time.monotonic()))
+        slot.process.join(max(0.0, deadline - time.monotonic()) if polite else 0)
         if slot.process.is_alive():
             slot.process.terminate()
             slot.process.join(5)
         if slot.process.is_alive():
             slot.process.kill()
             slot.process.join()
-        slot.conn.close()
+        self._close_conn(slot)
         slot.process = None
