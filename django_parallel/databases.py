@@ -14,7 +14,8 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings as django_settings
@@ -61,25 +62,53 @@ class SpareCopies:
     numbers: list[int]
     thread: threading.Thread | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    # Set while the thread should end after the copy in progress (paused).
+    pausing: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> None:
         self.thread = threading.Thread(target=self._make, name="django_parallel-spares")
         self.thread.start()
 
     def _make(self) -> None:
-        for number in self.numbers:
-            if self.stop.is_set():
-                return
+        while self.numbers and not (self.stop.is_set() or self.pausing.is_set()):
             try:
-                self.cache.make_spare(self.location, number)
+                self.cache.make_spare(self.location, self.numbers[0])
             except Exception:
                 # Only the next run's head start is lost.
+                self.numbers.clear()
                 return
+            del self.numbers[0]
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No copying thread while the block runs (a fork: a process that
+        forks must have no other thread). The copy in progress ends first;
+        the others are made afterwards."""
+        running = self.thread is not None and self.thread.is_alive()
+        if running:
+            self.pausing.set()
+            self.thread.join()
+            self.pausing.clear()
+        try:
+            yield
+        finally:
+            if running and self.numbers and not self.stop.is_set():
+                self.start()
 
     def finish(self) -> None:
         self.stop.set()
         if self.thread is not None:
             self.thread.join()
+
+
+@contextmanager
+def spare_copies_paused(created: list) -> Iterator[None]:
+    """Every spare-copy thread of ``created`` paused for the block."""
+    with ExitStack() as stack:
+        for entry in created:
+            if isinstance(entry, SpareCopies):
+                stack.enter_context(entry.paused())
+        yield
 
 
 def start_spare_copies(created: list) -> None:

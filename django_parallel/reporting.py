@@ -275,6 +275,51 @@ class TextTestRunner(unittest.TextTestRunner):
         return result
 
 
+class WorkerMessages:
+    """What a parallel run shows besides results: the output its workers
+    forward, tagged with the worker, and warnings about the workers. Each
+    starts on a line of its own, clear of the live progress line (redrawn
+    at the next update) and of unittest's dots."""
+
+    def __init__(self, result: unittest.TestResult) -> None:
+        self.result = result
+        self._dots_at = 0
+
+    def _clear_line(self) -> None:
+        if getattr(self.result, "progress", False):
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+    def output(self, slot: int, stream_name: str, text: str) -> None:
+        self._clear_line()
+        stream = sys.stdout if stream_name == "stdout" else sys.stderr
+        for line in text.splitlines(keepends=True):
+            stream.write(f"[worker {slot}] {line}")
+        stream.flush()
+
+    def worker_traceback(self, text: str) -> None:
+        """A worker's own report of why it could not set itself up."""
+        self._clear_line()
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def warning(self, message: str) -> None:
+        self.notice(f"django-parallel: warning: {message}")
+
+    def notice(self, line: str) -> None:
+        """One line about the run, as it is."""
+        self._clear_line()
+        if (
+            getattr(self.result, "dots", False)
+            and self.result.testsRun != self._dots_at
+        ):
+            # unittest's dots leave the line open.
+            sys.stderr.write("\n")
+            self._dots_at = self.result.testsRun
+        sys.stderr.write(f"{line}\n")
+        sys.stderr.flush()
+
+
 def _is_terminal(stream) -> bool:
     target = getattr(stream, "stream", stream)
     try:

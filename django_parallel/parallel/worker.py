@@ -42,6 +42,7 @@ from django_parallel.parallel.events import (
     TestOutcome,
     TestStarted,
     TestStopped,
+    ThreadsLeft,
     WorkerBroken,
     WorkerReady,
 )
@@ -174,6 +175,20 @@ class EventResult(unittest.TestResult):
         if self._stop_event.is_set():
             self.shouldStop = True
 
+    def arm_timeout(self) -> None:
+        """(Re)start the --timeout clock: past it, faulthandler dumps every
+        thread's stack to the log and ends the worker. Armed for each test
+        and for each stretch between tests, so class and module fixtures
+        are bounded too."""
+        if self._timeout:
+            faulthandler.dump_traceback_later(
+                self._timeout, exit=True, file=sys.__stderr__
+            )
+
+    def disarm_timeout(self) -> None:
+        if self._timeout:
+            faulthandler.cancel_dump_traceback_later()
+
     def _index(self, test) -> int:
         return self.index_of.get(id(test), -1)
 
@@ -197,16 +212,14 @@ class EventResult(unittest.TestResult):
         self._send(TestStarted(self.task, self._index(test), _stderr_size()))
         if self._sql is not None:
             self._sql.start()
-        if self._timeout:
-            faulthandler.dump_traceback_later(
-                self._timeout, exit=True, file=sys.__stderr__
-            )
+        self.arm_timeout()
         self._started = time.perf_counter()
 
     def stopTest(self, test) -> None:
         elapsed = time.perf_counter() - self._started
-        if self._timeout:
-            faulthandler.cancel_dump_traceback_later()
+        # What follows the test (tearDownClass, the next class's fixtures)
+        # gets its own --timeout.
+        self.arm_timeout()
         if self._sql is not None:
             self._sql.stop()
         super().stopTest(test)
@@ -711,6 +724,8 @@ def _run_task(task: Task, result: EventResult, send) -> None:
     # task were torn down when it ended.
     result._previousTestClass = None
     result.check_stop()
+    before = set(threading.enumerate())
+    result.arm_timeout()
     try:
         unittest.TestSuite(tests).run(result)
     except BaseException:
@@ -721,3 +736,14 @@ def _run_task(task: Task, result: EventResult, send) -> None:
             ContextError(task.id, f"{name} (outside its tests)", traceback.format_exc())
         )
         raise
+    finally:
+        result.disarm_timeout()
+    # A thread that is not a daemon keeps the worker from exiting: the
+    # parent names the class that left it if the worker then hangs.
+    left = [
+        thread.name
+        for thread in threading.enumerate()
+        if not thread.daemon and thread not in before
+    ]
+    if left:
+        send(ThreadsLeft(task.id, tuple(left)))

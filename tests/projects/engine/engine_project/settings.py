@@ -78,6 +78,24 @@ if os.environ.get("DP_BREAK_WORKERS"):
             raise OSError("this settings module cannot read its file in a worker")
         raise ImportError("this settings module refuses to load in a worker")
 
+if os.environ.get("DP_CRASH_ON_CLOSE"):
+    import multiprocessing
+
+    # Every worker process exits with status 5 once it is done, however
+    # cleanly it ends: a crash while closing, in each replacement too.
+    if multiprocessing.parent_process() is not None:
+        from multiprocessing.util import Finalize
+
+        Finalize(None, os._exit, args=(5,), exitpriority=100)
+
+if os.environ.get("DP_HANG_WORKER_BOOT"):
+    import multiprocessing
+    import threading
+
+    # Every worker process hangs while it imports the settings.
+    if multiprocessing.parent_process() is not None:
+        threading.Event().wait()
+
 if os.environ.get("DP_WORKER_MARKS"):
     import multiprocessing
 
