@@ -128,24 +128,78 @@ def _vendor_display(connection) -> str:
     return f"{connection.vendor} at {where}"
 
 
+# How long the runner waits for a database server to answer its check, when
+# DATABASES[alias]["OPTIONS"] sets no connect_timeout.
+CONNECT_TIMEOUT = 10
+
+
+def _connect_timeout(connection) -> float:
+    given = (connection.settings_dict.get("OPTIONS") or {}).get("connect_timeout")
+    try:
+        return float(given) if given and float(given) > 0 else CONNECT_TIMEOUT
+    except (TypeError, ValueError):
+        return CONNECT_TIMEOUT
+
+
+def _probe(connection, timeout: float):
+    """A copy of ``connection`` for the runner's check, with a connect
+    timeout for the drivers that take one; the test connections keep the
+    project's settings untouched."""
+    settings_dict = dict(connection.settings_dict)
+    options = dict(settings_dict.get("OPTIONS") or {})
+    # A pool is the tests' business, not a one-query check's.
+    options.pop("pool", None)
+    if connection.vendor in ("postgresql", "mysql"):
+        # Both psycopg and mysqlclient take whole seconds.
+        options["connect_timeout"] = max(1, int(timeout))
+    settings_dict["OPTIONS"] = options
+    return type(connection)(settings_dict, alias=connection.alias)
+
+
 def check_server(alias: str) -> None:
     """Fail with one line when a client/server database does not answer.
 
     Without this the first sign is a wall of driver traceback from deep inside
     test database creation (and on PostgreSQL a warning about the fallback
-    database before it).
+    database before it); and a server that accepts the connection and never
+    answers would hang the run. The check runs in a thread the run waits for
+    a bounded time: a driver blocked in C (mysqlclient retries a read that a
+    signal interrupts) cannot keep Ctrl-C or SIGTERM from ending the run.
     """
     connection = connections[alias]
     # Only backends whose "no database" connection is known to work this way;
     # others report their own errors when the test database is created.
     if connection.vendor not in ("postgresql", "mysql", "oracle"):
         return
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with connection._nodb_cursor() as cursor:
-                cursor.execute("SELECT 1")
-    except Exception as exc:
+    timeout = _connect_timeout(connection)
+    outcome: list[BaseException | None] = []
+
+    def check() -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                probe = _probe(connection, timeout)
+                with probe._nodb_cursor() as cursor:
+                    cursor.execute("SELECT 1")
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=check, daemon=True, name="django_parallel-check")
+    thread.start()
+    # The driver's own timeout ends the thread first, but PostgreSQL's
+    # fallback to another database may connect once more: the run stops
+    # waiting after the bound whatever the driver does.
+    thread.join(timeout + 2)
+    if not outcome:
+        raise RunnerError(
+            f"the database server for alias {alias!r} "
+            f"({_vendor_display(connection)}) did not answer within "
+            f"{timeout:g} s; check that it is up and reachable, or correct "
+            f"DATABASES[{alias!r}] (OPTIONS connect_timeout sets this bound)"
+        )
+    exc = outcome[0]
+    if exc is not None:
         reason = (
             str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         )
@@ -281,7 +335,7 @@ def setup_databases(
     created: list[CreatedDatabase] = []
     serialize = []
     try:
-        for alias in {aliases[0] for _, aliases in unique.values()}:
+        for alias in sorted({aliases[0] for _, aliases in unique.values()}):
             check_server(alias)
         for old_name, aliases in unique.values():
             primary = connections[aliases[0]]

@@ -1,9 +1,15 @@
 """Which test databases a run creates, and how a failed set-up cleans up."""
 
 import json
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
 
-from support import ProjectTestCase, backend_variants
+from support import ProjectTestCase, Run, backend_variants
 
 CREATING = "Creating test database for alias"
 
@@ -152,7 +158,77 @@ class ServerDownTests(ProjectTestCase):
         self.assertNothingLeft()
 
 
+class SilentServer:
+    """A socket server that accepts connections and never answers: a
+    database server that hangs. ``accepted`` is set at the first client."""
+
+    def __init__(self):
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.accepted = threading.Event()
+        self.clients = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.socket.accept()
+            except OSError:
+                return
+            self.clients.append(client)
+            self.accepted.set()
+
+    def close(self):
+        self.socket.close()
+        for client in self.clients:
+            client.close()
+
+
+class SilentServerTests(ProjectTestCase):
+    """A server that accepts the connection and never answers ends the run
+    with one line (the runner's connect bound), and SIGTERM ends a run stuck
+    connecting; neither leaves its temporary workspace."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = SilentServer()
+        self.addCleanup(self.server.close)
+        self.tmp = self.workdir / "tmp"
+        self.tmp.mkdir()
+        self.initial_files = self.project_files()
+        variable = "DP_PG_PORT" if self.backend == "postgresql" else "DP_MYSQL_PORT"
+        self.env = {variable: str(self.server.port), "TMPDIR": str(self.tmp)}
+        self.command = [sys.executable, "manage.py", "test", "shop", "--parallel", "2"]
+
+    def test_one_line_and_exit_2(self):
+        run = self.run_command(self.command, env=self.env, timeout=120)
+        self.assertOneLineError(run, "for alias 'default'")
+        self.assertTrue(self.server.accepted.is_set())
+        self.assertNothingLeft()
+        self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_sigterm_while_connecting(self):
+        process = subprocess.Popen(
+            self.command,
+            cwd=self.project_dir,
+            env=self.environment(env=self.env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(process.kill)
+        self.assertTrue(self.server.accepted.wait(60), "the run never connected")
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=120)
+        run = Run(self.command, process.returncode, stdout, stderr)
+        self.assertExit(run, 128 + signal.SIGTERM)
+        self.assertNotIn("Traceback", run.output, run.describe())
+        self.assertNothingLeft()
+        self.assertEqual(os.listdir(self.tmp), [])
+
+
 globals().update(backend_variants(AliasSelectionTests))
 # Only the server variants: SQLite has no server to be down.
 globals().update(backend_variants(ServerDownTests))
-del ServerDownTests
+globals().update(backend_variants(SilentServerTests))
+del ServerDownTests, SilentServerTests
