@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterable
@@ -210,6 +211,31 @@ def check_server(alias: str) -> None:
         ) from None
 
 
+def check_sqlite_directory(alias: str) -> None:
+    """Fail with one line when an SQLite test database file (and its clones
+    and journals, which go beside it) cannot be created where it would go,
+    rather than with SQLite's traceback from inside the migrations."""
+    connection = connections[alias]
+    if connection.vendor != "sqlite":
+        return
+    name = connection.creation._get_test_db_name()
+    if connection.creation.is_in_memory_db(name):
+        return
+    directory = os.path.dirname(os.path.abspath(name))
+    try:
+        # Trying is the only sure test: access() ignores read-only mounts.
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".django_parallel-probe-")
+    except OSError as exc:
+        raise RunnerError(
+            f"cannot create the SQLite test database of alias {alias!r} at "
+            f"{name!r} ({exc.strerror}); make {directory!r} writable, or set "
+            f"DATABASES[{alias!r}]['TEST']['NAME'] to a file in a writable "
+            "directory"
+        ) from None
+    os.close(fd)
+    os.remove(probe)
+
+
 def _create(
     connection,
     *,
@@ -337,6 +363,7 @@ def setup_databases(
     try:
         for alias in sorted({aliases[0] for _, aliases in unique.values()}):
             check_server(alias)
+            check_sqlite_directory(alias)
         for old_name, aliases in unique.values():
             primary = connections[aliases[0]]
             cache = None
@@ -436,7 +463,7 @@ def teardown_databases(
         if not destroy:
             continue
         try:
-            connection.creation.destroy_test_db(old_name, verbosity, keepdb)
+            _destroy(connection, old_name, verbosity, keepdb)
         except Exception as exc:
             _report(
                 on_error,
@@ -445,6 +472,31 @@ def teardown_databases(
             first_error = first_error or exc
     if first_error is not None:
         raise first_error
+
+
+def _destroy(connection, old_name: str, verbosity: int, keepdb: bool) -> None:
+    """Django's destroy_test_db, and on SQLite what is left beside the file:
+    the journal of a process killed in a transaction (a worker, or the run
+    itself) would otherwise outlive the database."""
+    test_name = connection.settings_dict["NAME"]
+    sqlite_file = connection.vendor == "sqlite" and not (
+        connection.creation.is_in_memory_db(test_name)
+    )
+    if sqlite_file and not keepdb and not os.path.exists(test_name):
+        # Never made (its directory is not writable, say): nothing to drop.
+        connection.close()
+        _use_old_name(connection, old_name)
+        return
+    connection.creation.destroy_test_db(old_name, verbosity, keepdb)
+    if sqlite_file and not keepdb:
+        from django_parallel.backends.sqlite3 import remove_companions
+
+        remove_companions(test_name)
+
+
+def _use_old_name(connection, old_name: str) -> None:
+    django_settings.DATABASES[connection.alias]["NAME"] = old_name
+    connection.settings_dict["NAME"] = old_name
 
 
 def _report(on_error, message: str) -> None:

@@ -621,16 +621,42 @@ class KeepDBClonesTests(ParallelTestCase):
         self.assertCounts(second, passed=8)
         self.assertNotIn("stale_marker", self.tables(self.clone(1)))
         self.assertIn("scenarios_note", self.tables(self.clone(2)))
+        # Without --keepdb, a kept clone is not this run's to replace, and
+        # --keepdb is what reuses it.
+        third = self.run_parallel("scenarios.test_normal", "--noinput")
+        # (Django's own line about the kept test database comes first.)
+        self.assertExit(third, 2)
+        self.assertIn("run with --keepdb to reuse", third.stderr.splitlines()[-1])
+        self.assertIn("scenarios_note", self.tables(self.clone(1)))
 
-    def test_clone_this_run_did_not_make_is_left_alone(self):
-        if self.backend == "sqlite":
-            Path(self.clone(1)).write_bytes(b"")
-        else:
+    def make_stranger(self) -> None:
+        """A database someone else made at clone 1's name, with a row."""
+        if self.backend != "sqlite":
             statement = f'create database "{self.clone(1)}"'
             if self.backend == "mysql":
                 statement = statement.replace('"', "`")
             server_sql(self.backend, statement)
+        server_sql(self.backend, "create table theirs (id integer)", self.clone(1))
+        server_sql(self.backend, "insert into theirs values (42)", self.clone(1))
+
+    def assertStrangerIntact(self, run: Run) -> None:
+        self.assertOneLineError(run, repr(self.clone(1)))
+        self.assertIn("not one django-parallel made", run.stderr)
+        self.assertNotIn("--keepdb", run.stderr, "--keepdb would not help")
+        self.assertEqual(
+            server_sql(self.backend, "select id from theirs", self.clone(1)).strip(),
+            "42",
+        )
+
+    def test_keepdb_leaves_a_stranger_alone(self):
+        self.make_stranger()
+        run = self.run_parallel("scenarios.test_normal", "--keepdb")
+        self.assertStrangerIntact(run)
+
+    def test_clone_this_run_did_not_make_is_left_alone(self):
+        self.make_stranger()
         run = self.run_parallel("scenarios.test_normal", "--noinput")
+        self.assertStrangerIntact(run)
         self.assertOneLineError(run, "already exists")
         if self.backend == "sqlite":
             self.assertTrue(Path(self.clone(1)).exists())
