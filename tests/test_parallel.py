@@ -905,8 +905,115 @@ class HeldInterruptTests(ParallelTestCase):
         )
 
 
+class PhaseInterruptTests(ParallelTestCase):
+    """Ctrl-C or SIGTERM while the migrations run, while clone 2 is being
+    made (in its thread, after clone 1), and while the clones are dropped:
+    the run ends with its usual status and leaves no test database, clone,
+    SQLite journal, temporary file or process. The project holds the run at
+    each moment (scenarios/holds.py) until the test releases it."""
+
+    def setUp(self):
+        super().setUp()
+        self.release = self.workdir / "release"
+        if self.backend == "sqlite":
+            # File clones, and journals, beside a file test database.
+            self.extra_env = {
+                "DP_SQLITE_TEST_FILE": str(self.db_dir / "test_db.sqlite3")
+            }
+
+    def signal_at(self, moment: str, signum: int, released: str | None) -> Run:
+        """Run until held at ``moment``, send ``signum`` to the runner, then
+        release the hold once stderr shows ``released`` (at once if empty);
+        the finished run."""
+        command = [
+            sys.executable,
+            "manage.py",
+            "test",
+            "scenarios.test_normal",
+            "--parallel",
+            "2",
+            "--start-method",
+            "spawn",
+        ]
+        env = {
+            "TMPDIR": str(self.tmp),
+            "DP_HOLD": moment,
+            "DP_RELEASE": str(self.release),
+            **self.extra_env,
+        }
+        process = subprocess.Popen(
+            command,
+            cwd=self.project_dir,
+            env=self.environment(env=env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(process.kill)
+        stderr: list[str] = []
+        seen = threading.Event()
+
+        def read_stderr():
+            for line in process.stderr:
+                stderr.append(line)
+                if released and released in line:
+                    seen.set()
+            seen.set()
+
+        reader = threading.Thread(target=read_stderr, daemon=True)
+        reader.start()
+        stdout = []
+        for line in process.stdout:
+            stdout.append(line)
+            if f"HELD {moment}" in line:
+                break
+        process.send_signal(signum)
+        if released:
+            seen.wait(120)
+        self.release.touch()
+        stdout.append(process.stdout.read())
+        process.wait(120)
+        reader.join(30)
+        return Run(command, process.returncode, "".join(stdout), "".join(stderr))
+
+    def assertEnded(self, run: Run, signum: int) -> None:
+        self.release.unlink(missing_ok=True)
+        if signum == signal.SIGINT:
+            self.assertExit(run, 130)
+            self.assertIn("Interrupted.", run.stderr)
+        else:
+            self.assertExit(run, 128 + signal.SIGTERM)
+        self.assertNotIn("Traceback", run.output, run.describe())
+        self.assertNothingLeft()
+
+    def test_sigterm_while_migrating(self):
+        run = self.signal_at("migration", signal.SIGTERM, None)
+        self.assertEnded(run, signal.SIGTERM)
+
+    def test_ctrl_c_while_cloning(self):
+        run = self.signal_at("cloning", signal.SIGINT, None)
+        self.assertEnded(run, signal.SIGINT)
+
+    def test_sigterm_while_cloning(self):
+        run = self.signal_at("cloning", signal.SIGTERM, None)
+        self.assertEnded(run, signal.SIGTERM)
+
+    def test_ctrl_c_while_cleaning_up(self):
+        run = self.signal_at("cleanup", signal.SIGINT, "press Ctrl-C again")
+        self.assertIsNotNone(run.summary, run.describe())
+        self.assertEnded(run, signal.SIGINT)
+
+    def test_sigterm_while_cleaning_up(self):
+        # Held until the clean-up is done, then the run ends as SIGTERM
+        # says.
+        run = self.signal_at("cleanup", signal.SIGTERM, "a second SIGTERM")
+        self.assertIsNotNone(run.summary, run.describe())
+        self.assertEnded(run, signal.SIGTERM)
+
+
 globals().update(backend_variants(KeepDBClonesTests))
 globals().update(backend_variants(InterruptTests))
+globals().update(backend_variants(PhaseInterruptTests))
 
 
 class UncloneableBackendTests(ParallelTestCase):

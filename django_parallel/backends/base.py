@@ -198,7 +198,7 @@ FINISH_SECONDS = 60.0
 
 
 def run_concurrently(
-    function: Callable, items: list, limit: int = 8, finish: bool = False
+    function: Callable, items: list, limit: int = 8, *, finish: bool = False
 ) -> list:
     """Call ``function`` on every item in threads; return the exceptions.
 
@@ -223,33 +223,39 @@ def run_concurrently(
     errors: list = []
     lock = threading.Lock()
 
-    def work() -> None:
-        while True:
-            with lock:
-                if not pending:
-                    return
-                item = pending.pop(0)
-            try:
-                function(item)
-            except Exception as exc:
-                with lock:
-                    errors.append(exc)
+    finished = [threading.Event() for _ in range(min(limit, len(items)))]
 
-    threads = [
-        threading.Thread(target=work, daemon=True, name="django_parallel-db")
-        for _ in range(min(limit, len(items)))
-    ]
-    for thread in threads:
-        thread.start()
+    def work(done: threading.Event) -> None:
+        try:
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    item = pending.pop(0)
+                try:
+                    function(item)
+                except Exception as exc:
+                    with lock:
+                        errors.append(exc)
+        finally:
+            done.set()
+
+    for done in finished:
+        threading.Thread(
+            target=work, args=(done,), daemon=True, name="django_parallel-db"
+        ).start()
+    # Events, not Thread.join: a join that a signal interrupts marks a
+    # thread still running as finished (CPython's bpo-45274 handling), and
+    # every later join returns at once.
     try:
-        for thread in threads:
-            thread.join()
+        for done in finished:
+            done.wait()
     except BaseException:
         with lock:
             pending.clear()
         if finish:
             deadline = time.monotonic() + FINISH_SECONDS
-            for thread in threads:
-                thread.join(max(0.0, deadline - time.monotonic()))
+            for done in finished:
+                done.wait(max(0.0, deadline - time.monotonic()))
         raise
     return errors

@@ -75,7 +75,9 @@ class MySQLCloneAdapter(CloneAdapter):
             return self._clone_like_django(slots)
         taken = self.take_spare_clones(slots, targets)
         errors = run_concurrently(
-            self._make_clone, [name for name in targets if name not in taken], True
+            self._make_clone,
+            [name for name in targets if name not in taken],
+            finish=True,
         )
         if errors:
             raise errors[0]
@@ -219,7 +221,7 @@ class MySQLCloneAdapter(CloneAdapter):
             if self.take_spare(location, pair[1], pair[0]):
                 taken.append(pair[1])
 
-        run_concurrently(take, wanted)
+        run_concurrently(take, wanted, finish=True)
         return taken
 
     def make_spare(self, location: str, number: int = 0) -> None:
