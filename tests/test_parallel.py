@@ -728,6 +728,22 @@ class InterruptTests(ParallelTestCase):
         self.assertExit(run, 128 + signal.SIGTERM)
         self.assertNothingLeft()
 
+    def test_sigterm_while_a_worker_writes(self):
+        # The worker is killed inside its test's transaction: on SQLite a
+        # journal is left beside its clone, and goes with it.
+        run = self.interrupt(
+            0,
+            labels=("scenarios.test_hang_writing", "scenarios.test_normal"),
+            env=self.file_database(),
+        )
+        self.assertExit(run, 128 + signal.SIGTERM)
+        self.assertNothingLeft()
+
+    def file_database(self) -> dict:
+        if self.backend != "sqlite":
+            return {}
+        return {"DP_SQLITE_TEST_FILE": str(self.db_dir / "test_db.sqlite3")}
+
     def test_serial_run_ends_the_running_test_first(self):
         # The press comes while test_hangs (the second test) runs; it goes
         # on to pass 3 s later.
