@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import unittest
 
 from support import ProjectTestCase, Run, backend_variants
 
@@ -225,6 +226,41 @@ class SilentServerTests(ProjectTestCase):
         self.assertNotIn("Traceback", run.output, run.describe())
         self.assertNothingLeft()
         self.assertEqual(os.listdir(self.tmp), [])
+
+
+class UnwritableSQLiteDirectoryTests(ProjectTestCase):
+    """An SQLite test database file where no file can be made is one line
+    saying what to do, not SQLite's traceback after a line about a drop."""
+
+    project = "engine"
+
+    def assertUnwritable(self, run: Run, name: str) -> None:
+        self.assertOneLineError(run, "cannot create the SQLite test database")
+        self.assertIn(repr(name), run.stderr)
+        self.assertNotIn("could not drop", run.stderr)
+        self.assertNothingLeft()
+
+    def test_directory_that_is_a_file(self):
+        # What a read-only directory does, for any user, root included.
+        (self.db_dir / "file").write_text("")
+        self.initial_files = self.project_files()
+        name = str(self.db_dir / "file" / "test.sqlite3")
+        run = self.run_tests(
+            "scenarios.test_normal",
+            "--parallel",
+            "2",
+            env={"DP_SQLITE_TEST_FILE": name},
+        )
+        self.assertUnwritable(run, name)
+
+    @unittest.skipIf(os.geteuid() == 0, "root writes into read-only directories")
+    def test_read_only_current_directory(self):
+        os.chmod(self.project_dir, 0o555)
+        self.addCleanup(os.chmod, self.project_dir, 0o755)
+        run = self.run_tests(
+            "scenarios.test_normal", env={"DP_SQLITE_TEST_FILE": "test.sqlite3"}
+        )
+        self.assertUnwritable(run, "test.sqlite3")
 
 
 globals().update(backend_variants(AliasSelectionTests))

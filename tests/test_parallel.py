@@ -422,9 +422,17 @@ def write_durations_record(project_dir, module: str, durations: dict) -> None:
 
 class DurationsRecordTests(ParallelTestCase):
     def test_each_run_records_per_class_durations(self):
-        self.run_parallel("scenarios.test_normal")
+        # Under a umask of 027, as every file the run makes.
+        command = 'umask 027 && exec "$0" manage.py test scenarios.test_normal'
+        self.run_command(
+            ["sh", "-c", f"{command} --parallel 2", sys.executable],
+            env={"TMPDIR": str(self.tmp)},
+        )
         record = self.project_dir / ".django_parallel" / "durations.json"
         self.assertTrue(record.exists())
+        self.assertEqual(oct(record.stat().st_mode & 0o777), oct(0o640))
+        left = [n for n in os.listdir(record.parent) if n.startswith(".durations")]
+        self.assertEqual(left, [], "temporary record files left")
         text = record.read_text()
         for name in "ABCD":
             self.assertIn(f'"scenarios.test_normal.Filler{name}"', text)
