@@ -333,6 +333,8 @@ def clear_caches(aliases, *, log=print) -> None:
     for alias in aliases:
         adapter = adapter_for(connections[alias])
         if adapter.supports_cache:
+            # A silent server would hang the drops below.
+            check_server(alias)
             for dropped in adapter.clear_cache():
                 log(f"Dropped cached test database {dropped}.")
             drop_serialized(alias)

@@ -209,6 +209,8 @@ class SilentServerTests(ProjectTestCase):
         self.assertEqual(os.listdir(self.tmp), [])
 
     def test_sigterm_while_connecting(self):
+        # Stuck in the first connection, which --clear-db-cache makes.
+        self.command.append("--clear-db-cache")
         process = subprocess.Popen(
             self.command,
             cwd=self.project_dir,

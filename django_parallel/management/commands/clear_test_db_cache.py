@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 
 from django_parallel.databases import clear_caches
+from django_parallel.errors import exit_on_runner_error
 
 
 class Command(BaseCommand):
@@ -14,4 +15,5 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def handle(self, *args, **options):
-        clear_caches(list(connections), log=self.stdout.write)
+        with exit_on_runner_error():
+            clear_caches(list(connections), log=self.stdout.write)
