@@ -58,6 +58,8 @@ class MySQLCloneAdapter(CloneAdapter):
         return True
 
     def create_clones(self, slots) -> None:
+        # Read before the copying threads need it.
+        self.can_mark  # noqa: B018
         self.connection.close()
         slots = list(slots)
         targets = [self.clone_name(slot) for slot in slots]
@@ -88,8 +90,14 @@ class MySQLCloneAdapter(CloneAdapter):
     @property
     def can_mark(self) -> bool:
         """MariaDB keeps a comment on a database from 10.5; MySQL does not."""
-        connection = self.connection
-        return bool(connection.mysql_is_mariadb and connection.mysql_version >= (10, 5))
+        if getattr(self, "_can_mark", None) is None:
+            # Asked once, in the main thread: the server version is read
+            # through the run's own connection, which belongs to that thread.
+            connection = self.connection
+            self._can_mark = bool(
+                connection.mysql_is_mariadb and connection.mysql_version >= (10, 5)
+            )
+        return self._can_mark
 
     @property
     def unmarked_reason(self) -> str:
