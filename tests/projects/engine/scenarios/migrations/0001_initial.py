@@ -4,9 +4,8 @@ from scenarios.holds import during_migration
 
 
 def add_note(apps, editor):
-    apps.get_model("scenarios", "Note").objects.using(editor.connection.alias).create(
-        text="from migration"
-    )
+    notes = apps.get_model("scenarios", "Note").objects.using(editor.connection.alias)
+    notes.create(text="from migration")
     # For a signal while the migrations run (tests hold the run here).
     during_migration()
 
