@@ -232,8 +232,10 @@ def check_sqlite_directory(alias: str) -> None:
             f"DATABASES[{alias!r}]['TEST']['NAME'] to a file in a writable "
             "directory"
         ) from None
-    os.close(fd)
-    os.remove(probe)
+    try:
+        os.close(fd)
+    finally:
+        os.remove(probe)
 
 
 def _create(
