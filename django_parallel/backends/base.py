@@ -223,7 +223,7 @@ def run_concurrently(
     errors: list = []
     lock = threading.Lock()
 
-    finished = [threading.Event() for _ in range(min(limit, len(items)))]
+    finished: list[threading.Event] = []
 
     def work(done: threading.Event) -> None:
         try:
@@ -240,14 +240,17 @@ def run_concurrently(
         finally:
             done.set()
 
-    for done in finished:
-        threading.Thread(
-            target=work, args=(done,), daemon=True, name="django_parallel-db"
-        ).start()
     # Events, not Thread.join: a join that a signal interrupts marks a
     # thread still running as finished (CPython's bpo-45274 handling), and
-    # every later join returns at once.
+    # every later join returns at once. Threads start inside the try: the
+    # first one may be at work before the last one is started.
     try:
+        for _ in range(min(limit, len(items))):
+            done = threading.Event()
+            finished.append(done)
+            threading.Thread(
+                target=work, args=(done,), daemon=True, name="django_parallel-db"
+            ).start()
         for done in finished:
             done.wait()
     except BaseException:
