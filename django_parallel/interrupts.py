@@ -53,10 +53,13 @@ class Interrupts:
         # SIGTERMs held during clean-up.
         self.held_terms = 0
         self._shields = 0
+        # Signals handled so far (the watchdog checks that they are).
+        self.calls = 0
 
     def terminate(self, signum, frame) -> None:
         """SIGTERM: end the run at once, except during a clean-up, which it
         ends first (a second SIGTERM abandons it, as a second Ctrl-C does)."""
+        self.calls += 1
         if self._shields and not self.held_terms:
             self.held_terms += 1
             print(HELD_TERM, file=sys.stderr, flush=True)
@@ -64,6 +67,7 @@ class Interrupts:
         raise SystemExit(128 + signum)
 
     def __call__(self, signum, frame) -> None:
+        self.calls += 1
         if not (self.raised or self._shields):
             self.raised = True
             raise KeyboardInterrupt
@@ -129,13 +133,18 @@ def signals_end_the_run() -> Iterator[Interrupts]:
         yield interrupts
         return
 
+    from django_parallel.watchdog import SignalWatchdog
+
     previous_int = signal.signal(signal.SIGINT, interrupts)
     previous_term = signal.signal(signal.SIGTERM, interrupts.terminate)
+    watchdog = SignalWatchdog(interrupts)
+    watchdog.start()
     try:
         yield interrupts
     except KeyboardInterrupt:
         # After the terminal's "^C".
         exit_interrupted(after_caret=True)
     finally:
+        watchdog.stop()
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)

@@ -1035,6 +1035,82 @@ class PhaseInterruptTests(ParallelTestCase):
         self.assertEnded(run, signal.SIGTERM)
 
 
+class StuckDriverSignalTests(ParallelTestCase):
+    """SIGTERM while the run waits inside mysqlclient's C code (a query
+    blocked on a table another session has locked; the driver retries the
+    reads a signal interrupts): the run's handler still runs, and once the
+    lock is gone the clean-up leaves nothing."""
+
+    backend = "mysql"
+
+    def mariadb(self, sql: str) -> str:
+        return server_sql("mysql", sql)
+
+    def blocked(self) -> list[str]:
+        return self.mariadb(
+            "select id from information_schema.processlist where state like "
+            "'Waiting for table metadata lock' and info like '%scenarios_note%' "
+            "and info not like '%processlist%'"
+        ).split()
+
+    def test_sigterm_while_a_query_waits_for_a_lock(self):
+        release = self.workdir / "release"
+        command = [sys.executable, "manage.py", "test", "scenarios.test_normal"]
+        command += ["--parallel", "2", "--start-method", "spawn"]
+        env = {
+            "TMPDIR": str(self.tmp),
+            "DP_HOLD": "migrated",
+            "DP_RELEASE": str(release),
+        }
+        process = subprocess.Popen(
+            command,
+            cwd=self.project_dir,
+            env=self.environment(env=env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(process.kill)
+        for line in process.stdout:
+            if "HELD migrated" in line:
+                break
+        lock = subprocess.Popen(
+            ["mariadb", "-h", "127.0.0.1", "-u", "root", "-N", "--unbuffered"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(lock.kill)
+        lock.stdin.write(
+            f"LOCK TABLES `test_{self.db_name}`.`scenarios_note` WRITE;\n"
+            "SELECT 'locked';\n"
+        )
+        lock.stdin.flush()
+        for line in lock.stdout:
+            if "locked" in line:
+                break
+        release.touch()
+        # Safety nets only: each wait ends as soon as the state shows.
+        deadline = time.monotonic() + 60
+        while not self.blocked():
+            self.assertLess(time.monotonic(), deadline, "the run never blocked")
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        while self.blocked():
+            self.assertLess(
+                time.monotonic(), deadline + 60, "SIGTERM did not end the query"
+            )
+            time.sleep(0.1)
+        lock.stdin.write("UNLOCK TABLES;\n")
+        lock.stdin.close()
+        lock.wait(30)
+        stdout, stderr = process.communicate(timeout=120)
+        run = Run(command, process.returncode, stdout, stderr)
+        release.unlink()
+        self.assertExit(run, 128 + signal.SIGTERM)
+        self.assertNothingLeft()
+
+
 globals().update(backend_variants(KeepDBClonesTests))
 globals().update(backend_variants(InterruptTests))
 globals().update(backend_variants(PhaseInterruptTests))

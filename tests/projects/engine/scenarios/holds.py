@@ -1,6 +1,7 @@
 """Holds a run at a known moment, for a signal sent there (DP_HOLD):
 
 - ``migration``: inside the migration's RunPython, for ever;
+- ``migrated``: in a post_migrate receiver;
 - ``cloning``: in the thread making clone 2, before it makes it;
 - ``cleanup``: before the clones are dropped.
 
