@@ -88,29 +88,32 @@ class SignalWatchdog:
                 received = os.read(read, 64)
                 if self._stop.is_set() or not received:
                     return
-                if not {signal.SIGINT, signal.SIGTERM}.intersection(received):
+                signals = {signal.SIGINT, signal.SIGTERM}.intersection(received)
+                if not signals:
                     continue
                 if self._stop.wait(GRACE_SECONDS):
                     return
                 # Signals that came during the wait are covered by this check.
                 while select.select([read], [], [], 0)[0]:
-                    if not os.read(read, 64):
+                    more = os.read(read, 64)
+                    if not more:
                         return
+                    signals.update({signal.SIGINT, signal.SIGTERM}.intersection(more))
                 stuck = self.interrupts.calls == baseline
                 baseline = self.interrupts.calls
-                if stuck and self._ours_installed():
+                if stuck and any(self._ours_installed(s) for s in signals):
                     shut_down_database_sockets()
         except OSError:
             return
         finally:
             os.close(read)
 
-    def _ours_installed(self) -> bool:
+    def _ours_installed(self, signum: int) -> bool:
         # unittest's Ctrl-C handler (while tests run) lets the running test
-        # finish by design: nothing to unblock then.
-        return signal.getsignal(signal.SIGTERM) == self.interrupts.terminate and (
-            signal.getsignal(signal.SIGINT) is self.interrupts
-        )
+        # finish by design: nothing to unblock for SIGINT then.
+        if signum == signal.SIGTERM:
+            return signal.getsignal(signal.SIGTERM) == self.interrupts.terminate
+        return signal.getsignal(signal.SIGINT) is self.interrupts
 
 
 def _database_endpoints() -> tuple[set[int], set[str]]:
