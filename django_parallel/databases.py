@@ -15,27 +15,24 @@ import sys
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
-import django
 from django.conf import settings as django_settings
 from django.db import connections
 from django.test.utils import NullTimeKeeper, get_unique_databases_and_mirrors
 
 from django_parallel.backends import adapter_for
+from django_parallel.compat import CREATE_TEST_DB_KWARGS
 from django_parallel.dbcache import (
+    cache_location,
     drop_serialized,
-    fingerprint,
     load_serialized,
     save_serialized,
     serialized_path,
 )
 from django_parallel.errors import RunnerError
-
-# Django 6.0 deprecated create_test_db(serialize=...); before 6.0 it defaulted
-# to True, so it must be passed as False for serialization to stay ours.
-_CREATE_KWARGS = {} if django.VERSION >= (6, 0) else {"serialize": False}
 
 
 @dataclass
@@ -66,25 +63,53 @@ class SpareCopies:
     numbers: list[int]
     thread: threading.Thread | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    # Set while the thread should end after the copy in progress (paused).
+    pausing: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> None:
         self.thread = threading.Thread(target=self._make, name="django_parallel-spares")
         self.thread.start()
 
     def _make(self) -> None:
-        for number in self.numbers:
-            if self.stop.is_set():
-                return
+        while self.numbers and not (self.stop.is_set() or self.pausing.is_set()):
             try:
-                self.cache.make_spare(self.location, number)
+                self.cache.make_spare(self.location, self.numbers[0])
             except Exception:
                 # Only the next run's head start is lost.
+                self.numbers.clear()
                 return
+            del self.numbers[0]
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No copying thread while the block runs (a fork: a process that
+        forks must have no other thread). The copy in progress ends first;
+        the others are made afterwards."""
+        running = self.thread is not None and self.thread.is_alive()
+        if running:
+            self.pausing.set()
+            self.thread.join()
+            self.pausing.clear()
+        try:
+            yield
+        finally:
+            if running and self.numbers and not self.stop.is_set():
+                self.start()
 
     def finish(self) -> None:
         self.stop.set()
         if self.thread is not None:
             self.thread.join()
+
+
+@contextmanager
+def spare_copies_paused(created: list) -> Iterator[None]:
+    """Every spare-copy thread of ``created`` paused for the block."""
+    with ExitStack() as stack:
+        for entry in created:
+            if isinstance(entry, SpareCopies):
+                stack.enter_context(entry.paused())
+        yield
 
 
 def start_spare_copies(created: list) -> None:
@@ -255,7 +280,7 @@ def _create(
     test_name = connection.creation._get_test_db_name()
     location = None
     if cache is not None:
-        location = cache.cache_location(fingerprint(connection))
+        location = cache_location(connection, cache, verbosity)
     try:
         if location is not None and cache.cached(location):
             _restore(connection, cache, location, verbosity, interactive, test_name)
@@ -264,10 +289,14 @@ def _create(
                 verbosity=verbosity,
                 autoclobber=not interactive,
                 keepdb=keepdb,
-                **_CREATE_KWARGS,
+                **CREATE_TEST_DB_KWARGS,
             )
             if location is not None:
                 cache.save_cache(location)
+                # The old entries' serialized contents go with them.
+                drop_serialized(
+                    connection.alias, keep=serialized_path(connection.alias, location)
+                )
                 if not cache.cached(location):
                     location = None  # Not cacheable (MariaDB views, say).
     except BaseException:
@@ -317,9 +346,9 @@ def _use_test_database(connection, test_name: str) -> None:
 def _serialized(connection, location: str | None) -> str:
     """The database serialized for serialized_rollback; for a copy of cache
     entry ``location``, kept with the cache and serialized only once."""
-    if location is None:
+    path = serialized_path(connection.alias, location) if location else None
+    if path is None:
         return connection.creation.serialize_db_to_string()
-    path = serialized_path(connection.alias, location)
     contents = load_serialized(path)
     if contents is None:
         contents = connection.creation.serialize_db_to_string()
@@ -330,16 +359,32 @@ def _serialized(connection, location: str | None) -> str:
     return contents
 
 
-def clear_caches(aliases, *, log=print) -> None:
-    """Drop the migrated-database cache entries of ``aliases``."""
+def clear_caches(aliases, *, log=print) -> list[str]:
+    """Drop the migrated-database cache entries of ``aliases``, with their
+    spare copies and kept serialized contents, naming each; return them."""
+    dropped = []
     for alias in aliases:
         adapter = adapter_for(connections[alias])
-        if adapter.supports_cache:
-            # A silent server would hang the drops below.
-            check_server(alias)
-            for dropped in adapter.clear_cache():
-                log(f"Dropped cached test database {dropped}.")
-            drop_serialized(alias)
+        if not adapter.supports_cache:
+            continue
+        check_server(alias)
+        try:
+            names = adapter.clear_cache()
+            files = drop_serialized(alias)
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise RunnerError(
+                f"cannot clear the migrated-database cache of alias {alias!r}: "
+                f"{reason or type(exc).__name__}"
+            ) from None
+        for name in names:
+            log(f"Dropped cached test database {name}.")
+        for path in files:
+            log(f"Dropped cached serialized contents {path}.")
+        dropped += names + files
+    if not dropped:
+        log("No migrated-database cache entries to drop.")
+    return dropped
 
 
 def setup_databases(
@@ -405,7 +450,8 @@ def setup_databases(
                     adapter.create_clones(range(1, parallel + 1))
             if location is not None and cache.supports_spare:
                 # Made while the tests run: the next run takes them.
-                numbers = list(range(0, parallel + 1 if parallel > 1 else 1))
+                last = min(parallel if parallel > 1 else 0, cache.max_spare_number)
+                numbers = list(range(0, last + 1))
                 created.append(SpareCopies(cache, location, numbers))
             for alias in aliases[1:]:
                 # Another alias pointing at the same database: share it.

@@ -42,6 +42,8 @@ PROJECT_DEFAULTS = {
     "durations": None,
     "start_method": None,
     "timeout": None,
+    # Worker processes a parallel run may replace before it gives up.
+    "max_restarts": 10,
     "db_cache": True,
 }
 
@@ -206,6 +208,14 @@ def _timeout_type(value: str) -> float:
     )
 
 
+def _restarts_type(value: str) -> int:
+    if value.isdigit():
+        return int(value)
+    raise argparse.ArgumentTypeError(
+        f"expects a whole number of worker restarts (0 or more); got {value!r}"
+    )
+
+
 def _add(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
     """Add an option unless the command already defines it.
 
@@ -334,8 +344,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_timeout_type,
         default=argparse.SUPPRESS,
         metavar="SECONDS",
-        help="In a parallel run, end a test that runs longer than this, "
-        "report its stack and replace its worker.",
+        help="In a parallel run, end a test or class fixture that runs "
+        "longer than this, report its stack and replace its worker.",
+    )
+    _add(
+        parser,
+        "--max-restarts",
+        type=_restarts_type,
+        default=argparse.SUPPRESS,
+        metavar="N",
+        help="In a parallel run, replace crashed workers at most N times "
+        f"(default {PROJECT_DEFAULTS['max_restarts']}); past that the run stops.",
     )
     _add(
         parser,
@@ -490,6 +509,12 @@ def project_defaults() -> dict:
         raise RunnerError(
             "settings.DJANGO_PARALLEL['timeout'] must be None or a number of "
             f"seconds greater than 0; got {timeout!r}"
+        )
+    restarts = merged["max_restarts"]
+    if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 0:
+        raise RunnerError(
+            "settings.DJANGO_PARALLEL['max_restarts'] must be a whole number "
+            f"(0 or more); got {restarts!r}"
         )
     merged["parallel"] = parse_parallel(
         merged["parallel"], source="settings.DJANGO_PARALLEL['parallel']"

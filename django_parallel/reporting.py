@@ -38,6 +38,10 @@ class TestResult(unittest.TextTestResult):
         # In a parallel run tests are timed by the workers, and the parent
         # shows which worker ran each test.
         self.timing_is_remote = False
+        # Results of tests running at once in several workers arrive
+        # interleaved: at -v 2 each is then printed on one line with its
+        # test's description, when it arrives.
+        self.interleaved = False
         self.current_worker: int | None = None
         self._worker_of: dict[int, int] = {}
         # A live "done/total" line instead of dots, on a terminal at -v 1.
@@ -71,6 +75,7 @@ class TestResult(unittest.TextTestResult):
         return super()._exc_info_to_string(err, test)
 
     def addSuccess(self, test) -> None:
+        self._open_line(test)
         super().addSuccess(test)
         self.success_count += 1
 
@@ -78,7 +83,39 @@ class TestResult(unittest.TextTestResult):
         self._started_at = time.perf_counter()
         if self.current_worker is not None:
             self._worker_of[id(test)] = self.current_worker
+        if self.showAll and self.interleaved:
+            # Not "description ... " now: another worker's result could
+            # land after it. The outcome prints the whole line.
+            unittest.TestResult.startTest(self, test)
+            self._newline = True
+            return
         super().startTest(test)
+
+    def _open_line(self, test) -> None:
+        """At -v 2 in a parallel run: the description before an outcome."""
+        if self.showAll and self.interleaved:
+            self.stream.write(f"{self.getDescription(test)} ... ")
+            self._newline = False  # Python 3.11+ writes the status only.
+
+    def addError(self, test, err) -> None:
+        self._open_line(test)
+        super().addError(test, err)
+
+    def addFailure(self, test, err) -> None:
+        self._open_line(test)
+        super().addFailure(test, err)
+
+    def addSkip(self, test, reason) -> None:
+        self._open_line(test)
+        super().addSkip(test, reason)
+
+    def addExpectedFailure(self, test, err) -> None:
+        self._open_line(test)
+        super().addExpectedFailure(test, err)
+
+    def addUnexpectedSuccess(self, test) -> None:
+        self._open_line(test)
+        super().addUnexpectedSuccess(test)
 
     def stopTest(self, test) -> None:
         super().stopTest(test)
@@ -236,6 +273,51 @@ class TextTestRunner(unittest.TextTestRunner):
             if self.verbosity == 1 and _is_terminal(self.stream):
                 result.enable_progress(getattr(self, "_total", 0))
         return result
+
+
+class WorkerMessages:
+    """What a parallel run shows besides results: the output its workers
+    forward, tagged with the worker, and warnings about the workers. Each
+    starts on a line of its own, clear of the live progress line (redrawn
+    at the next update) and of unittest's dots."""
+
+    def __init__(self, result: unittest.TestResult) -> None:
+        self.result = result
+        self._dots_at = 0
+
+    def _clear_line(self) -> None:
+        if getattr(self.result, "progress", False):
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+    def output(self, slot: int, stream_name: str, text: str) -> None:
+        self._clear_line()
+        stream = sys.stdout if stream_name == "stdout" else sys.stderr
+        for line in text.splitlines(keepends=True):
+            stream.write(f"[worker {slot}] {line}")
+        stream.flush()
+
+    def worker_traceback(self, text: str) -> None:
+        """A worker's own report of why it could not set itself up."""
+        self._clear_line()
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def warning(self, message: str) -> None:
+        self.notice(f"django-parallel: warning: {message}")
+
+    def notice(self, line: str) -> None:
+        """One line about the run, as it is."""
+        self._clear_line()
+        if (
+            getattr(self.result, "dots", False)
+            and self.result.testsRun != self._dots_at
+        ):
+            # unittest's dots leave the line open.
+            sys.stderr.write("\n")
+            self._dots_at = self.result.testsRun
+        sys.stderr.write(f"{line}\n")
+        sys.stderr.flush()
 
 
 def _is_terminal(stream) -> bool:

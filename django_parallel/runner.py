@@ -52,11 +52,13 @@ from django_parallel.options import (
     project_defaults,
 )
 from django_parallel.ordering import Shuffler, reorder_tests
+from django_parallel.parallel.lifecycle import Workers
 from django_parallel.parallel.plan import (
     WorkerDatabases,
     WorkerPlan,
     capture_environment,
     capture_settings,
+    modules_of_tests,
 )
 from django_parallel.parallel.scheduling import (
     class_bins,
@@ -65,7 +67,7 @@ from django_parallel.parallel.scheduling import (
     load_durations,
     save_durations,
 )
-from django_parallel.parallel.suite import ParallelTestSuite, boot_workers
+from django_parallel.parallel.suite import ParallelTestSuite
 from django_parallel.reporting import (
     DebugSQLPDBTestResult,
     DebugSQLTestResult,
@@ -110,6 +112,7 @@ class Runner:
         durations=NOT_GIVEN,
         start_method=NOT_GIVEN,
         timeout=NOT_GIVEN,
+        max_restarts=NOT_GIVEN,
         db_cache=NOT_GIVEN,
         clear_db_cache=False,
         **kwargs,
@@ -152,6 +155,7 @@ class Runner:
             self.durations = pick("durations", durations)
             self.start_method = pick("start_method", start_method)
             self.timeout = pick("timeout", timeout)
+            self.max_restarts = pick("max_restarts", max_restarts)
             self.db_cache = bool(pick("db_cache", db_cache))
             self.clear_db_cache = clear_db_cache
             if self.pdb and self.parallel > 1:
@@ -245,8 +249,6 @@ class Runner:
                     self.failfast,
                     self.debug_mode,
                     self.buffer,
-                    start_method=self.start_method,
-                    timeout=self.timeout,
                     durations=load_durations(durations_path()),
                     bins=bins,
                 )
@@ -361,64 +363,64 @@ class Runner:
 
     def _run_tests(self, test_labels, extra_tests) -> int:
         self._workspace = None
-        snapshot = capture_settings() if self.parallel > 1 else None
         self.setup_test_environment()
-        booted = None
+        # The worker processes of a parallel run; Workers owns their whole
+        # life, and documents why each call below comes where it does.
+        workers = None
         try:
+            # Once the test environment is set up: a Runner subclass may
+            # change settings there too.
+            snapshot = (
+                capture_settings(self.start_method) if self.parallel > 1 else None
+            )
             if self.parallel > 1:
                 self._workspace = tempfile.mkdtemp(prefix="django_parallel-")
-                # Under spawn and forkserver, workers boot Django while the
-                # tests are discovered and the databases created.
-                booted = boot_workers(
+                workers = Workers(
                     self.start_method,
                     self._worker_plan(self.parallel_test_suite, snapshot),
                     self.parallel,
-                    self.timeout,
+                    timeout=self.timeout,
+                    max_restarts=self.max_restarts,
                 )
+                workers.boot()
             suite = self.build_suite(test_labels, extra_tests)
             databases = self.get_databases(suite)
             suite = self._serial_if_uncloneable(suite, databases)
             suite.serialized_aliases = {a for a, s in databases.items() if s}
             suite.used_aliases = set(databases)
-            parallel = isinstance(suite, ParallelTestSuite)
-            if booted is not None and type(suite) is not self.parallel_test_suite:
-                # Serial after all, or a suite class of build_suite's own:
-                # a serial run should not wait for workers to finish booting.
-                booted.shutdown(at_once=True)
-                booted = None
-            if parallel and booted is not None:
-                # Spawned workers, booting since the start, are the suite's.
-                suite.start_workers(self._worker_plan(type(suite), snapshot), booted)
+            parallel = isinstance(suite, ParallelTestSuite) and workers is not None
+            if parallel:
+                own_plan = type(suite) is not self.parallel_test_suite
+                workers.fit(
+                    suite.processes,
+                    self._worker_plan(type(suite), snapshot) if own_plan else None,
+                )
+                suite.run_on(workers)
+            elif workers is not None:
+                # A serial run does not wait for workers to finish booting.
+                workers.close(at_once=True)
             if self.clear_db_cache:
                 db.clear_caches(databases, log=self.log)
-            try:
-                with self.time_keeper.timed("Total database setup"):
-                    old_config = self.setup_databases(
-                        aliases=databases, serialized_aliases=suite.serialized_aliases
-                    )
-            except BaseException:
-                if parallel:
-                    suite.stop_workers()
-                raise
+            with self.time_keeper.timed("Total database setup"):
+                old_config = self.setup_databases(
+                    aliases=databases, serialized_aliases=suite.serialized_aliases
+                )
             result = None
             interrupted = False
             started = time.perf_counter()
             try:
-                if parallel:
-                    suite.worker_databases = self._worker_databases(suite, old_config)
                 self.run_checks(databases)
-                if parallel and suite.supervisor is None:
-                    # Forked now, as Django's workers are, they inherit what
-                    # creating the databases and the checks did (signal
-                    # receivers that counted, checks that registered).
-                    suite.start_workers(self._worker_plan(type(suite), snapshot))
+                if parallel:
+                    workers.attach(
+                        self._worker_databases(suite, old_config),
+                        fork_guard=lambda: db.spare_copies_paused(old_config),
+                    )
                 db.start_spare_copies(old_config)
                 result, interrupted = self._run_stoppable(suite)
             finally:
                 with self._interrupts.shield():
-                    if parallel:
-                        # Idempotent; ends workers a failed system check left.
-                        suite.stop_workers()
+                    if workers is not None:
+                        workers.close()
                     if result is not None:
                         if interrupted:
                             # unittest's dots may have stopped mid-line.
@@ -429,15 +431,17 @@ class Runner:
                         self.teardown_databases(old_config)
         finally:
             with self._interrupts.shield():
-                if booted is not None:
-                    # Idempotent; ends workers booted for a run that did not
-                    # start.
-                    booted.shutdown(at_once=True)
+                if workers is not None:
+                    # Idempotent; ends workers of a run that did not start.
+                    workers.close(at_once=True)
                 self.teardown_test_environment()
                 if self._workspace is not None:
                     shutil.rmtree(self._workspace, ignore_errors=True)
         if interrupted:
             exit_interrupted()
+        if getattr(suite, "failure", None):
+            # The run was given up (workers kept dying), after its report.
+            raise RunnerError(suite.failure)
         self.time_keeper.print_results()
         return self.suite_result(suite, result)
 
@@ -519,12 +523,16 @@ class Runner:
             for alias in suite.serialized_aliases
             if hasattr(connections[alias], "_test_serialized_contents")
         }
+        test_modules = modules_of_tests(iter_tests(suite))
+        sys_path = tuple(sys.path)
 
         def databases(slot: int) -> WorkerDatabases:
             return WorkerDatabases(
                 databases={a: c.worker_database(slot) for a, c in clones.items()},
                 mirrors=mirrors,
                 serialized_contents=serialized,
+                test_modules=test_modules,
+                sys_path=sys_path,
             )
 
         return databases

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import contextmanager
 
-import django
 from django.db import DEFAULT_DB_ALIAS, connections
 
-NEEDS_ON_COMMIT_FIX = django.VERSION < (4, 0, 2)
+from django_parallel.compat import CAPTURES_NESTED_ON_COMMIT
+
+NEEDS_ON_COMMIT_FIX = not CAPTURES_NESTED_ON_COMMIT
 
 
 @contextmanager

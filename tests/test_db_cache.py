@@ -265,3 +265,143 @@ class ClearCommandTests(ProjectTestCase):
         self.assertExit(run, 0)
         self.assertEqual(run.stdout.count("Dropped cached test database"), 2)
         self.assertEqual(self.entries(), [])
+
+
+class FingerprintCoverageTests(ProjectTestCase):
+    """What the fingerprint covers, seen from a run: the app ``typed`` takes
+    its column type from typed/fields.py, which its models and migration
+    import."""
+
+    project = "engine"
+    edit = DatabaseCacheTests.edit
+    TYPED = {"DP_TYPED_APP": "1"}
+
+    def run_width(self, *args, env):
+        run = self.run_tests("typed.test_width", "scenarios.test_probe", *args, env=env)
+        self.assertExit(run, 0)
+        self.assertCounts(run, passed=2)
+        return run
+
+    def cache_files(self) -> list[str]:
+        directory = self.project_dir / ".django_parallel" / "dbcache"
+        return sorted(p.name for p in directory.glob("*.sqlite3"))
+
+    def test_edited_field_module_is_migrated_again(self):
+        self.assertIn("WIDTH 20", self.run_width(env=self.TYPED).stdout)
+        self.edit("typed/fields.py", "varchar(20)", "varchar(30)")
+        run = self.run_width(env=self.TYPED)
+        self.assertIn(FRESH, run.stderr)
+        self.assertIn("WIDTH 30", run.stdout)
+        self.assertEqual(len(self.cache_files()), 1)
+
+    def test_disable_migrations_recipe_is_cached_on_the_models(self):
+        # MIGRATION_MODULES is an object, not a dict: Django makes every
+        # table from the models, and so does a run, serial or parallel.
+        env = {**self.TYPED, "DP_DISABLE_MIGRATIONS": "1"}
+        first = self.run_width(env=env)
+        self.assertIn(FRESH, first.stderr)
+        self.assertIn("WIDTH 20", first.stdout)
+        self.assertNotIn("NOTE from migration", first.stdout)
+        second = self.run_width("--parallel", "2", env=env)
+        self.assertIn(CACHED, second.stderr)
+        self.assertIn("WIDTH 20", second.stdout)
+        self.edit("typed/fields.py", "varchar(20)", "varchar(30)")
+        third = self.run_width("--parallel", "2", env=env)
+        self.assertIn(FRESH, third.stderr)
+        self.assertIn("WIDTH 30", third.stdout)
+        self.assertEqual(len(self.cache_files()), 1)
+        self.assertNothingLeft()
+
+
+class CacheBoundTests(ProjectTestCase):
+    """An alias keeps one entry: a new one drops the old one's serialized
+    contents too, and --clear-db-cache names everything it drops."""
+
+    project = "engine"
+    edit = DatabaseCacheTests.edit
+
+    def cache_files(self, pattern: str) -> list[str]:
+        directory = self.project_dir / ".django_parallel" / "dbcache"
+        return sorted(p.name for p in directory.glob(pattern))
+
+    def test_old_serialized_contents_go_with_their_entry(self):
+        self.assertExit(self.run_tests("scenarios.test_serialized"), 0)
+        self.assertEqual(len(self.cache_files("*.serialized.json")), 1)
+        self.edit(
+            "scenarios/migrations/0001_initial.py",
+            'create(text="from migration")',
+            'create(text="edited migration")',
+        )
+        # This run serializes nothing: the old file must go all the same.
+        run = self.run_tests("scenarios.test_probe")
+        self.assertIn(FRESH, run.stderr)
+        self.assertEqual(self.cache_files("*.serialized.json"), [])
+        self.assertEqual(len(self.cache_files("*.sqlite3")), 1)
+        self.assertExit(self.run_tests("scenarios.test_serialized"), 0)
+        kept = self.cache_files("*")
+        self.assertEqual(len(kept), 2, kept)
+        cleared = self.run_tests("scenarios.test_probe", "--clear-db-cache")
+        self.assertExit(cleared, 0)
+        dropped = re.findall(r"^Dropped cached .* (\S+)\.$", cleared.stdout, re.M)
+        self.assertEqual(sorted(name.rsplit("/", 1)[-1] for name in dropped), kept)
+
+
+class LongNameCacheTests(ProjectTestCase):
+    """A test database name too long for a cache name as it is: every entry
+    and spare the runner makes stays its own to find and drop, and a server
+    holds at most one entry (and its spares) per test database."""
+
+    project = "engine"
+    backend = "postgresql"
+    edit = DatabaseCacheTests.edit
+
+    def cache_names(self) -> tuple[str | None, list[str]]:
+        """The one entry of this test's databases, and its spares."""
+        names = [
+            name
+            for name in server_databases(self.backend, f"test_{self.db_name}")
+            if "_dpcache_" in name
+        ]
+        entries = [n for n in names if not re.search(r"_(next|part)\d*$", n)]
+        self.assertLessEqual(len(entries), 1, names)
+        if not entries:
+            return None, names
+        spares = [n for n in names if n != entries[0]]
+        for spare in spares:
+            self.assertRegex(spare, "^" + re.escape(entries[0]) + r"_next\d*$")
+        return entries[0], spares
+
+    def test_entries_of_a_long_test_name_stay_bounded_and_droppable(self):
+        test_name = f"test_{self.db_name}_" + "with_a_rather_long_test_database_name"
+        self.assertGreaterEqual(len(test_name), 50)
+        env = {"DP_TYPED_APP": "1", "DP_TEST_NAME": test_name}
+        # Two classes of 1 s each, time for some spares to be made (not
+        # waited for: whatever spares exist must be the entry's).
+        bins = ("scenarios.test_bins.Early0", "scenarios.test_bins.Early1")
+        args = ("typed.test_width", *bins, "--parallel", "2")
+        first = self.run_tests(*args, env=env)
+        self.assertCounts(first, passed=11)
+        self.assertIn("WIDTH 20", first.stdout)
+        entry, _ = self.cache_names()
+        self.assertIsNotNone(entry)
+        self.assertIn("_dpcache_", entry)
+        self.edit("typed/fields.py", "varchar(20)", "varchar(30)")
+        second = self.run_tests(*args, env=env)
+        self.assertCounts(second, passed=11)
+        self.assertIn("WIDTH 30", second.stdout)
+        new_entry, spares = self.cache_names()
+        self.assertNotEqual(new_entry, entry)
+        self.assertNothingLeft()
+        cleared = self.run_tests(
+            "typed.test_width", "--clear-db-cache", "--no-db-cache", env=env
+        )
+        self.assertCounts(cleared, passed=1)
+        dropped = re.findall(
+            r"^Dropped cached test database (\S+)\.$", cleared.stdout, re.M
+        )
+        self.assertEqual(sorted(dropped), sorted([new_entry, *spares]))
+        self.assertEqual(self.cache_names(), (None, []))
+        self.assertNothingLeft()
+
+
+globals().update(backend_variants(LongNameCacheTests, backends=("mysql",)))

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django_parallel.errors import RunnerError
+
+CACHE_MARKER = "_dpcache_"
+FINGERPRINT_CHARS = 12
+# Spares are numbered 0 (the test database) and 1..N (worker clones); cache
+# names leave room for this many.
+MAX_SPARE_NUMBER = 9999
 
 
 @dataclass(frozen=True)
@@ -145,24 +153,77 @@ class CloneAdapter:
         """Make spare ``number`` of ``location`` for the next run."""
 
     def spare_name(self, location: str, number: int = 0, kind: str = "next") -> str:
-        # Cache locations leave room for this suffix (see server_cache_name).
+        # Cache names leave room for this suffix (see cache_stem).
         return f"{location}_{kind}{number or ''}"
 
     def is_spare_of(self, name: str, location: str) -> bool:
-        return name.startswith(f"{location}_next")
+        return re.fullmatch(re.escape(location) + r"_next\d*", name) is not None
 
-    def server_cache_name(self, fingerprint: str, limit: int) -> str:
-        """``<test database>_dpcache_<hash>``, the test name shortened to fit
-        with room for a spare's suffix (``_next123``)."""
-        prefix = self.cache_prefix
-        return prefix[: limit - 20] + fingerprint[:12]
+    # Server cache names must fit the backend's identifier limit, and stay
+    # recognisable whatever the test database's name: the marker and the
+    # fingerprint are never cut, the test name is.
+    cache_name_limit = 63
+    cache_marker = CACHE_MARKER
+    max_spare_number = MAX_SPARE_NUMBER
+
+    def cache_stem(self) -> str:
+        """``<test database>_dpcache_``; a test name too long to leave room
+        for a fingerprint and a spare's suffix within ``cache_name_limit``
+        bytes is cut, and ends with a hash of the whole name instead, so
+        that two long names never share entries."""
+        room = (
+            self.cache_name_limit
+            - len(CACHE_MARKER)
+            - FINGERPRINT_CHARS
+            - len(f"_next{MAX_SPARE_NUMBER}")
+        )
+        name = self.cache_test_name
+        encoded = name.encode()
+        if len(encoded) > room:
+            digest = hashlib.sha256(encoded).hexdigest()[:8]
+            head = encoded[: room - len(digest) - 1].decode(errors="ignore")
+            name = f"{head}_{digest}"
+        return f"{name}{CACHE_MARKER}"
+
+    def server_cache_name(self, fingerprint: str) -> str:
+        return self.cache_stem() + fingerprint[:FINGERPRINT_CHARS]
+
+    def is_cache_name(self, name: str) -> bool:
+        """Whether ``name`` is one of this test database's cache entries, or
+        a spare (or a spare in the making) of one."""
+        stems = [self.cache_stem()]
+        # Earlier development versions cut "<test name>_dpcache_" itself to
+        # the limit less 20, losing the marker of long names; such entries
+        # are recognised too, so that a clear drops what they leaked.
+        legacy = f"{self.cache_test_name}{CACHE_MARKER}"
+        if len(legacy) > self.cache_name_limit - 20:
+            stems.append(legacy[: self.cache_name_limit - 20])
+        return any(
+            re.fullmatch(
+                re.escape(stem)
+                + f"[0-9a-f]{{{FINGERPRINT_CHARS}}}"
+                + r"(?:_(?:next|part)\d*)?",
+                name,
+            )
+            for stem in stems
+        )
+
+    def stale_cache_names(self, names: Iterable[str], keep: str | None) -> list[str]:
+        """Among ``names``, this test database's cache entries to drop: all,
+        or all but ``keep`` and its spares."""
+        return [
+            name
+            for name in names
+            if self.is_cache_name(name)
+            and (not keep or (name != keep and not self.is_spare_of(name, keep)))
+        ]
 
     def __post_init__(self) -> None:
         # Cache entries are named after the test database. Once it exists,
         # the connection's NAME is the test name and Django would derive
         # "test_test_..." from it, so the name is taken now; cache adapters
         # are made before the test database is.
-        self.cache_prefix = f"{self.connection.creation._get_test_db_name()}_dpcache_"
+        self.cache_test_name = self.connection.creation._get_test_db_name()
 
     def take_spare_clones(self, slots: list[int], targets: list[str]) -> list[str]:
         """The targets made from spare copies of ``spare_source``."""

@@ -182,9 +182,12 @@ class MySQLCloneAdapter(CloneAdapter):
                 cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
 
     supports_cache = True
+    # MariaDB's and MySQL's limit on a database name, in characters (a
+    # limit in bytes is kept, which is stricter).
+    cache_name_limit = 64
 
     def cache_location(self, fingerprint: str) -> str:
-        return self.server_cache_name(fingerprint, 64)
+        return self.server_cache_name(fingerprint)
 
     def cached(self, location: str) -> bool:
         with self._cursor() as cursor:
@@ -205,12 +208,7 @@ class MySQLCloneAdapter(CloneAdapter):
 
     def clear_cache(self, keep: str | None = None) -> list[str]:
         with self._cursor() as cursor:
-            names = [
-                name
-                for name in self._existing(cursor)
-                if name.startswith(self.cache_prefix)
-                and (not keep or (name != keep and not self.is_spare_of(name, keep)))
-            ]
+            names = self.stale_cache_names(sorted(self._existing(cursor)), keep)
         for name in names:
             self._drop(name)
         return names

@@ -9,6 +9,7 @@ in rounds from the clones made so far at 2, 4 and 8 clones.
 from __future__ import annotations
 
 from django_parallel.backends.base import CloneAdapter, run_concurrently
+from django_parallel.compat import close_pool
 
 
 class PostgreSQLCloneAdapter(CloneAdapter):
@@ -29,9 +30,7 @@ class PostgreSQLCloneAdapter(CloneAdapter):
     def create_clones(self, slots) -> None:
         # A template must have no other sessions while it is copied.
         self.connection.close()
-        close_pool = getattr(self.connection, "close_pool", None)
-        if close_pool is not None:
-            close_pool()
+        close_pool(self.connection)
         slots = list(slots)
         targets = [self.clone_name(slot) for slot in slots]
         for name in targets:
@@ -68,9 +67,11 @@ class PostgreSQLCloneAdapter(CloneAdapter):
         self._execute(f"COMMENT ON DATABASE {self._quote(name)} IS '{self.MARKER}'")
 
     supports_cache = True
+    # NAMEDATALEN - 1 bytes: PostgreSQL cuts longer names without an error.
+    cache_name_limit = 63
 
     def cache_location(self, fingerprint: str) -> str:
-        return self.server_cache_name(fingerprint, 63)
+        return self.server_cache_name(fingerprint)
 
     def cached(self, location: str) -> bool:
         return self._exists(location)
@@ -93,13 +94,11 @@ class PostgreSQLCloneAdapter(CloneAdapter):
         with self.connection.creation._nodb_cursor() as cursor:
             cursor.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s",
-                [self.cache_prefix.replace("_", r"\_") + "%"],
+                ["%" + self.cache_marker.replace("_", r"\_") + "%"],
             )
-            names = [
-                name
-                for (name,) in cursor.fetchall()
-                if not keep or (name != keep and not self.is_spare_of(name, keep))
-            ]
+            names = self.stale_cache_names(
+                sorted(name for (name,) in cursor.fetchall()), keep
+            )
         for name in names:
             self._drop(name)
         return names

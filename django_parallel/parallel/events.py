@@ -114,6 +114,15 @@ class TaskDone:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class ThreadsLeft:
+    """A task left threads running that are not daemons (their names): the
+    worker cannot exit until they end."""
+
+    task: int
+    names: tuple[str, ...]
+
+
 class RemoteError(Exception):
     """A failure that happened in a worker, carrying its formatted report.
 

@@ -47,6 +47,8 @@ class Replayer:
         self.class_seconds: dict[str, float] = {}
         if hasattr(result, "timing_is_remote"):
             result.timing_is_remote = True
+        if hasattr(result, "interleaved"):
+            result.interleaved = True
 
     def test(self, task: int, index: int):
         return self.tasks[task][index]

@@ -4,64 +4,29 @@
 Django's ``tests/runtests.py`` assigns ``Runner.parallel_test_suite.process_setup``
 and ``process_setup_args`` before a run; each new worker process calls
 ``process_setup(*process_setup_args)`` before ``django.setup()``.
+
+The suite orders its classes into tasks; the workers that run them are the
+runner's ``Workers`` (``parallel/lifecycle.py``), handed over by
+``run_on``.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
-from collections.abc import Callable
 
 from django_parallel.errors import RunnerError
-from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
-from django_parallel.parallel.replay import Replayer
+from django_parallel.parallel.lifecycle import Workers
 from django_parallel.parallel.scheduling import (
     Planned,
     Schedule,
     class_bins,
     estimate_durations,
 )
-from django_parallel.parallel.supervisor import Supervisor
 from django_parallel.parallel.worker import Task
-
-FORKSERVER_PRELOAD = ["django.test", "django_parallel.parallel.worker"]
 
 
 def _no_process_setup(*args) -> None:
     """Default hook: a worker needs nothing beyond its plan."""
-
-
-def worker_context(start_method: str | None):
-    """The multiprocessing context workers are started from."""
-    try:
-        context = multiprocessing.get_context(start_method)
-    except ValueError as exc:
-        raise RunnerError(f"--start-method: {exc}") from None
-    if context.get_start_method() == "forkserver":
-        # Imported once in the fork server, not again in every worker.
-        context.set_forkserver_preload(FORKSERVER_PRELOAD)
-    return context
-
-
-def boot_workers(
-    start_method: str | None,
-    plan: Callable[[int], WorkerPlan],
-    processes: int,
-    timeout: float | None = None,
-) -> Supervisor | None:
-    """Start ``processes`` workers before the tests are discovered, when
-    each must boot a new interpreter (spawn, forkserver): they import Django
-    while the parent discovers the tests and creates the databases. A forked
-    worker costs nothing to boot and should inherit the imported tests, so
-    under fork this returns None and the suite starts its workers later."""
-    context = worker_context(start_method)
-    if context.get_start_method() == "fork":
-        return None
-    supervisor = Supervisor(
-        context, [plan(slot) for slot in range(1, processes + 1)], timeout=timeout
-    )
-    supervisor.start()
-    return supervisor
 
 
 class ParallelTestSuite:
@@ -84,17 +49,17 @@ class ParallelTestSuite:
         self.failfast = failfast
         self.debug_mode = debug_mode
         self.buffer = buffer
-        self.start_method: str | None = options.get("start_method")
-        self.timeout: float | None = options.get("timeout")
         self.durations: dict[str, float] = options.get("durations") or {}
         self.bins: tuple[type, ...] = tuple(options.get("bins") or ())
-        # Set by the runner once the databases exist.
-        self.worker_databases: Callable[[int], WorkerDatabases] | None = None
-        self.supervisor: Supervisor | None = None
+        # As on Django's suite, set by the runner: the aliases the tests use
+        # and those to serialize.
         self.serialized_aliases: set[str] = set()
-        # After the run: seconds per class as the workers timed it.
-        self.class_seconds: dict[str, float] = {}
         self.used_aliases: set[str] = set()
+        self.workers: Workers | None = None
+        # After the run: seconds per class as the workers timed it, and why
+        # the run was given up (workers kept dying), if it was.
+        self.class_seconds: dict[str, float] = {}
+        self.failure: str | None = None
 
     @classmethod
     def process_setup_hook(cls):
@@ -114,9 +79,6 @@ class ParallelTestSuite:
 
     def __call__(self, result):
         return self.run(result)
-
-    def context(self):
-        return worker_context(self.start_method)
 
     def schedule(self) -> tuple[Schedule, dict[int, list]]:
         """One task per class, shared out between the workers; the parent
@@ -140,43 +102,16 @@ class ParallelTestSuite:
         slots = range(1, self.processes + 1)
         return Schedule(planned, slots), test_lists
 
-    def start_workers(
-        self, plan: Callable[[int], WorkerPlan], booted: Supervisor | None = None
-    ) -> None:
-        """Take over the workers ``boot_workers`` started (ending any beyond
-        ``processes``), or start them: forked workers once the databases
-        exist and the checks have run, as Django forks its own."""
-        from django.db import connections
-
+    def run_on(self, workers: Workers) -> None:
+        """Run on ``workers``. The tasks are made now, so that a class that
+        cannot be pickled stops the run before any database exists."""
         self._schedule, self.test_lists = self.schedule()
-        if booted is not None and len(booted.slots) >= self.processes:
-            booted.retire(self.processes)
-            self.supervisor = booted
-            return
-        if booted is not None:
-            booted.shutdown(at_once=True)
-        # Nothing open for a forked worker to inherit (in-memory SQLite
-        # databases stay: closing them is a no-op).
-        connections.close_all()
-        plans = [plan(slot) for slot in range(1, self.processes + 1)]
-        self.supervisor = Supervisor(self.context(), plans, timeout=self.timeout)
-        self.supervisor.start()
-
-    def stop_workers(self) -> None:
-        if self.supervisor is not None:
-            self.supervisor.shutdown()
+        self.workers = workers
 
     def run(self, result):
-        if self.supervisor is None or self.worker_databases is None:
-            raise RuntimeError(
-                "the runner must start the workers and set worker_databases"
-            )
-        from django.db import connections
-
-        connections.close_all()
-        replayer = Replayer(result, self.test_lists)
-        self.supervisor.run(
-            self._schedule, self.test_lists, replayer, self.worker_databases
+        if self.workers is None:
+            raise RuntimeError("the runner must hand the suite its workers (run_on)")
+        self.class_seconds, self.failure = self.workers.run(
+            self._schedule, self.test_lists, result
         )
-        self.class_seconds = replayer.class_seconds
         return result

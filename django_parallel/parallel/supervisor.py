@@ -6,32 +6,44 @@ on the test it was running, with its exit status and the tail of its stderr,
 and the slot gets a new worker on the same clone; the rest of the dead
 worker's class runs again elsewhere. A worker that cannot set itself up stops
 the run.
+
+Every wait is bounded: a worker told to close that does not exit within
+``EXIT_GRACE`` is killed and named; with ``--timeout``, a worker that makes
+no progress (a test, or a class or module fixture) for longer is killed; a
+slot whose worker closed its end of the pipe is waited on through its
+process only. Workers are replaced at most ``max_restarts`` times a run.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import signal
-import sys
+import threading
 import time
+import unittest
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 
 from django_parallel.errors import RunnerError
 from django_parallel.interrupts import sigint_ignored
+from django_parallel.options import PROJECT_DEFAULTS
 from django_parallel.parallel.events import (
     Output,
     TaskDone,
     TestStarted,
     TestStopped,
+    ThreadsLeft,
     WorkerBroken,
     WorkerReady,
 )
 from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.scheduling import Schedule
-from django_parallel.parallel.worker import Task, worker_main
+from django_parallel.parallel.worker import StopFlag, Task, worker_main
+from django_parallel.reporting import WorkerMessages
 
 # How long past --timeout the parent waits for a worker's own stack dump
 # before it kills the worker itself.
@@ -39,6 +51,15 @@ HANG_GRACE = 15.0
 # How long workers get to finish their current test once the run is stopped
 # (--failfast, or a first Ctrl-C) before they are ended.
 STOP_GRACE = 5.0
+STOPPING = (
+    "django-parallel: stopping: no worker starts another test; those running "
+    "get a few seconds to finish (press Ctrl-C again to stop at once)"
+)
+# How long a worker told to close (or whose pipe closed) may take to exit
+# before it is killed: one that does not has a thread left running.
+EXIT_GRACE = 10.0
+# Workers replaced per run by default (--max-restarts).
+MAX_RESTARTS = PROJECT_DEFAULTS["max_restarts"]
 
 
 class WorkerStartError(RunnerError):
@@ -53,9 +74,28 @@ class Slot:
     conn: object = None
     ready: bool = False
     closing: bool = False
+    # Since when the worker should be exiting (told to close, or its end of
+    # the pipe closed): past EXIT_GRACE it is killed.
+    exiting_since: float | None = None
+    # Its end of the pipe is closed: wait on the process only.
+    eof: bool = False
+    # Its sentinel is ready though the process runs (a test closed that
+    # descriptor): the process is polled instead.
+    sentinel_closed: bool = False
     task: Task | None = None
     running: int | None = None  # index of the test running in ``task``
-    test_started_at: float = 0.0
+    # Last sign of progress (a task handed out, a test started or stopped):
+    # --timeout bounds each stretch, fixtures included.
+    busy_since: float = 0.0
+    # When the worker was sent its databases: with --timeout, it must be
+    # ready within the bound from then.
+    databases_sent_at: float | None = None
+    # The thread sending them to a new interpreter, if any.
+    sender: threading.Thread | None = None
+    # The class of the last task handed out, to name in a warning.
+    last_class: str | None = None
+    # "<class> left a thread running ('name')", as its worker reported.
+    threads_left: list[str] = field(default_factory=list)
     log_offset: int = 0
     pid: int | None = None
     databases: WorkerDatabases | None = None
@@ -72,6 +112,34 @@ def describe_exit(exitcode: int | None) -> str:
             name = f"signal {-exitcode}"
         return f"killed by {name}"
     return f"exit code {exitcode}"
+
+
+def _settle_threads(bound: float = 1.0) -> None:
+    """Wait (briefly) for threads that were joined to leave the process:
+    ``Thread.join`` may return before the OS thread is gone."""
+    tasks = "/proc/self/task"
+    if not os.path.isdir(tasks):
+        return
+    deadline = time.monotonic() + bound
+    while (
+        len(os.listdir(tasks)) > threading.active_count()
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.001)
+
+
+def _send_quietly(conn, payload) -> None:
+    try:
+        conn.send(payload)
+    except (OSError, ValueError):
+        pass  # The worker died, or was ended: the parent reports it.
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def read_tail(path: str, offset: int = 0, limit: int = 4000) -> str:
@@ -93,6 +161,12 @@ class Supervisor:
         plans: list[WorkerPlan],
         *,
         timeout: float | None = None,
+        max_restarts: int | None = None,
+        target: Callable = worker_main,
+        warn: Callable[[str], None] | None = None,
+        exit_grace: float = EXIT_GRACE,
+        hang_grace: float = HANG_GRACE,
+        fork_guard: Callable[[], AbstractContextManager] = nullcontext,
     ) -> None:
         self.context = context
         self.slots = [Slot(plan.slot, plan) for plan in plans]
@@ -100,9 +174,23 @@ class Supervisor:
         self.test_lists: dict[int, list] = {}
         self.replayer: Replayer | None = None
         self.timeout = timeout
-        self.stop_event = context.Event()
+        self.max_restarts = MAX_RESTARTS if max_restarts is None else max_restarts
+        self.restarts = 0
+        self.target = target
+        # The terminal is reporting's (WorkerMessages, made for the result
+        # in run()); ``warn`` replaces its warnings.
+        self._warn = warn
+        self.messages: WorkerMessages | None = None
+        self.exit_grace = exit_grace
+        self.hang_grace = hang_grace
+        # Held around each fork of a worker: the parent then has no other
+        # thread (the runner pauses the spare-copy thread with it).
+        self.fork_guard = fork_guard
+        self.stop_event = StopFlag(context)
         self.next_task_id = 0
         self.stopping_since: float | None = None
+        # Why the run was given up (the restart cap), for the runner to say.
+        self.failure: str | None = None
 
     # Processes.
 
@@ -122,29 +210,72 @@ class Supervisor:
     def _start(self, slot: Slot) -> None:
         parent_end, child_end = self.context.Pipe(duplex=True)
         process = self.context.Process(
-            target=worker_main,
+            target=self.target,
             args=(slot.plan, child_end, self.stop_event),
             name=f"django_parallel-worker-{slot.number}",
             daemon=True,
         )
-        with sigint_ignored():
+        forks = self.context.get_start_method() == "fork"
+        # A process that forks must have no other thread (the spare-copy
+        # thread of the migrated-database cache may run by now).
+        with self.fork_guard() if forks else nullcontext(), sigint_ignored():
+            if forks:
+                _settle_threads()
             process.start()
         child_end.close()
         slot.process, slot.conn = process, parent_end
-        slot.ready = slot.closing = False
+        slot.ready = slot.closing = slot.eof = slot.sentinel_closed = False
+        slot.exiting_since = slot.databases_sent_at = None
         slot.task, slot.running = None, None
+        slot.last_class, slot.threads_left = None, []
         if slot.databases is not None:
             # A replacement worker: the databases exist already.
-            slot.conn.send(slot.databases)
+            self._send_databases(slot)
+
+    def _send_databases(self, slot: Slot) -> None:
+        """Send a worker its databases. Serialized contents can fill the
+        pipe, and a worker still booting reads nothing: a new interpreter
+        (spawn, forkserver) gets them from a thread, so that the parent's
+        loop, and its bound on booting, go on. A forked worker reads them
+        at once, and a process that forks must have no other thread."""
+        slot.databases_sent_at = time.monotonic()
+        if self.context.get_start_method() == "fork":
+            try:
+                slot.conn.send(slot.databases)
+            except OSError:
+                pass  # It died while booting: reaped and reported later.
+            return
+        slot.sender = threading.Thread(
+            target=_send_quietly,
+            args=(slot.conn, slot.databases),
+            name=f"django_parallel-send-{slot.number}",
+            daemon=True,
+        )
+        slot.sender.start()
+
+    def _close_conn(self, slot: Slot) -> None:
+        """Close the parent's end once the worker is gone; a send still
+        under way then fails at once, and is let end first (its descriptor
+        must not be reused under it)."""
+        if slot.sender is not None:
+            slot.sender.join(5)
+            slot.sender = None
+        slot.conn.close()
 
     def _dispatch(self, slot: Slot) -> None:
         task = None if self.stop_event.is_set() else self.schedule.next_for(slot.number)
         if task is not None:
             slot.task = task
             slot.done_in_task = set()
+            slot.busy_since = time.monotonic()
+            slot.last_class = self._class_name(task.id)
+            # What a death in the class's fixtures leaves in the log starts
+            # here (the worker is idle, so the log is not growing).
+            slot.log_offset = _size(slot.plan.log_file)
             slot.conn.send(slot.task)
         elif not slot.closing:
             slot.closing = True
+            slot.exiting_since = time.monotonic()
             slot.task = None
             try:
                 slot.conn.send(None)
@@ -164,21 +295,24 @@ class Supervisor:
         self.schedule, self.test_lists = schedule, test_lists
         self.next_task_id = max(test_lists, default=0) + 1
         self.replayer = replayer
+        # unittest's Ctrl-C handler stops registered results: the workers
+        # then stop before their next test, not when this loop notices.
+        unittest.registerResult(self.stop_event)
+        self.messages = WorkerMessages(replayer.result)
         try:
             for slot in self.slots:
                 slot.databases = databases(slot.number)
                 if slot.process is None:
                     self._start(slot)
                     continue
-                try:
-                    slot.conn.send(slot.databases)
-                except OSError:
-                    pass  # It died while booting: reaped and reported below.
+                self._send_databases(slot)
             while any(s.process is not None for s in self.slots):
                 if self.replayer.result.shouldStop and self.stopping_since is None:
                     self.stop_event.set()
                     self.schedule.clear()
                     self.stopping_since = time.monotonic()
+                    if getattr(unittest.signals._interrupt_handler, "called", False):
+                        self.messages.notice(STOPPING)
                 if (
                     self.stopping_since is not None
                     and time.monotonic() - self.stopping_since > STOP_GRACE
@@ -187,72 +321,96 @@ class Supervisor:
                 waitables = {}
                 for slot in self.slots:
                     if slot.process is not None:
-                        waitables[slot.conn] = slot
-                        waitables[slot.process.sentinel] = slot
+                        if not slot.eof:
+                            waitables[slot.conn] = slot
+                        if not slot.sentinel_closed:
+                            waitables[slot.process.sentinel] = slot
+                # A bounded wait: the checks below run at least this often.
                 for ready in wait(list(waitables), timeout=0.5):
                     slot = waitables[ready]
+                    if slot.process is None:
+                        continue  # Reaped for another of its waitables.
                     if ready is slot.conn:
                         self._drain(slot)
-                    elif slot.process is not None and not slot.process.is_alive():
+                    elif not slot.process.is_alive():
                         self._drain(slot)
                         self._reap(slot)
+                    else:
+                        slot.sentinel_closed = True
+                self._check_exits()
                 self._check_hangs()
         finally:
+            unittest.removeResult(self.stop_event)
             self.shutdown()
 
     def _drain(self, slot: Slot) -> None:
-        while slot.process is not None:
+        while slot.process is not None and not slot.eof:
             try:
                 if not slot.conn.poll():
                     return
                 event = slot.conn.recv()
             except (EOFError, OSError):
+                # The worker closed its end: it is exiting, or should be.
+                slot.eof = True
+                if slot.exiting_since is None:
+                    slot.exiting_since = time.monotonic()
                 return
             self._on_event(slot, event)
 
     def _on_event(self, slot: Slot, event) -> None:
         if isinstance(event, Output):
-            if getattr(self.replayer.result, "progress", False):
-                # Clear the live progress line; the next update redraws it.
-                sys.stderr.write("\r\x1b[K")
-                sys.stderr.flush()
-            stream = sys.stdout if event.stream == "stdout" else sys.stderr
-            for line in event.text.splitlines(keepends=True):
-                stream.write(f"[worker {event.slot}] {line}")
-            stream.flush()
+            self.messages.output(event.slot, event.stream, event.text)
             return
         if isinstance(event, WorkerReady):
             slot.ready, slot.pid = True, event.pid
             self._dispatch(slot)
             return
         if isinstance(event, WorkerBroken):
-            sys.stderr.write(event.text)
+            self.messages.worker_traceback(event.text)
             last = event.text.strip().splitlines()[-1] if event.text.strip() else ""
             raise WorkerStartError(
                 f"worker {slot.number} could not set itself up ({last}); "
                 "fix the error above, or run with --parallel 1 to see it in "
                 "this process"
             )
+        if isinstance(event, ThreadsLeft):
+            names = ", ".join(map(repr, event.names))
+            slot.threads_left.append(
+                f"{self._class_name(event.task)} left a thread running ({names})"
+            )
+            return
         if isinstance(event, TestStarted):
             slot.running = event.index
-            slot.test_started_at = time.monotonic()
+            slot.busy_since = time.monotonic()
             slot.log_offset = event.log_offset
         self.replayer.handle(event, slot.number)
         if isinstance(event, TestStopped):
             slot.done_in_task.add(event.index)
             slot.running = None
+            slot.busy_since = time.monotonic()
         elif isinstance(event, TaskDone):
             slot.task = None
             self._dispatch(slot)
 
-    def _reap(self, slot: Slot) -> None:
-        """A worker process ended: normally, or by crashing."""
+    def _reap(self, slot: Slot, reason: str = "") -> None:
+        """A worker process ended: normally, by crashing, or killed by the
+        parent for ``reason``."""
         process = slot.process
         process.join()
         exitcode = process.exitcode
-        slot.conn.close()
+        self._close_conn(slot)
         slot.process = None
-        if slot.closing and exitcode == 0:
+        if slot.closing:
+            # Its work is done and reported: never replaced.
+            if reason:
+                self.warn(f"worker {slot.number} (pid {process.pid}) {reason}")
+            elif exitcode != 0:
+                after = f", after {slot.last_class}" if slot.last_class else ""
+                self.warn(
+                    f"worker {slot.number} (pid {process.pid}) ended "
+                    f"({describe_exit(exitcode)}) while closing{after}; it was "
+                    "not replaced"
+                )
             return
         if not slot.ready:
             tail = read_tail(slot.plan.log_file)
@@ -260,13 +418,51 @@ class Supervisor:
                 f"worker {slot.number} died while setting itself up "
                 f"({describe_exit(exitcode)}): {tail.strip()[-500:] or 'no output'}"
             )
-        self._report_crash(slot, exitcode)
+        self._report_crash(slot, exitcode, reason)
+        self._replace(slot, exitcode, reason)
+
+    def warn(self, message: str) -> None:
+        (self._warn or self.messages.warning)(message)
+
+    def _replace(self, slot: Slot, exitcode: int | None, reason: str) -> None:
+        """A new worker for a slot whose worker died, within the cap."""
+        if self.restarts >= self.max_restarts:
+            if self.failure is None:
+                deaths = self.restarts + 1
+                self.failure = (
+                    f"worker processes died {deaths} time{'s' * (deaths != 1)} "
+                    "in this run, "
+                    f"the last in slot {slot.number} "
+                    f"({reason or describe_exit(exitcode)}); the run was stopped "
+                    f"(--max-restarts {self.max_restarts})"
+                )
+                self._stop()
+            return
+        self.restarts += 1
         self._start(slot)
+
+    def _stop(self) -> None:
+        """Stop handing out work; workers finish the test they are running."""
+        self.replayer.result.stop()
+        if self.stopping_since is None:
+            self.stop_event.set()
+            self.schedule.clear()
+            self.stopping_since = time.monotonic()
+
+    def _class_name(self, task_id: int) -> str | None:
+        tests = self.test_lists.get(task_id)
+        if not tests:
+            return None
+        return f"{type(tests[0]).__module__}.{type(tests[0]).__qualname__}"
 
     def _report_crash(self, slot: Slot, exitcode: int | None, reason: str = "") -> None:
         task = slot.task
+        if task is None:
+            return
         tail = read_tail(slot.plan.log_file, slot.log_offset)
-        timed_out = "Timeout (" in tail
+        # faulthandler's dump for --timeout starts with "Timeout (": only a
+        # run with --timeout can have one.
+        timed_out = self.timeout is not None and "Timeout (" in tail
         what = reason or (
             f"timed out after {self.timeout:g}s (--timeout)"
             if timed_out
@@ -278,8 +474,6 @@ class Supervisor:
         )
         if tail.strip():
             message += f"\nIts last output:\n{tail.rstrip()}"
-        if task is None:
-            return
         retries = task.retries
         if slot.running is not None:
             self.replayer.crashed(task.id, slot.running, message + "\n", slot.number)
@@ -287,23 +481,14 @@ class Supervisor:
         else:
             # Outside any test: in a class or module fixture, or between
             # tests. Such a class gets one more worker; a second death
-            # ends it, so a fixture that kills workers cannot loop.
+            # ends it, so a fixture that kills workers cannot loop. One
+            # that hangs past --timeout is not tried again: it would hang
+            # again.
             retries += 1
-            if retries > 1:
-                tests = self.test_lists[task.id]
-                name = f"{type(tests[0]).__module__}.{type(tests[0]).__qualname__}"
-                self.replayer.context_failed(
-                    f"{name} (its remaining tests did not run)",
-                    message.replace("while running this test", "outside any test")
-                    + "\n",
-                )
-                slot.task, slot.running = None, None
+            if retries > 1 or timed_out or reason:
+                self._fail_class(slot, message)
                 return
-        remaining = [
-            test
-            for index, test in enumerate(self.test_lists[task.id])
-            if index not in slot.done_in_task
-        ]
+        remaining = self._remaining(slot)
         if remaining:
             new_id = self.next_task_id
             self.next_task_id += 1
@@ -313,26 +498,109 @@ class Supervisor:
             )
         slot.task, slot.running = None, None
 
+    def _remaining(self, slot: Slot) -> list:
+        return [
+            test
+            for index, test in enumerate(self.test_lists[slot.task.id])
+            if index not in slot.done_in_task
+        ]
+
+    def _fail_class(self, slot: Slot, message: str) -> None:
+        """Report the slot's class as an error (its worker died outside any
+        test), dropping the tests it had left."""
+        name = self._class_name(slot.task.id)
+        what = (
+            "its remaining tests did not run"
+            if self._remaining(slot)
+            else "in a class or module fixture"
+        )
+        self.replayer.context_failed(
+            f"{name} ({what})",
+            message.replace(
+                "while running this test",
+                "outside any test, in a class or module fixture",
+            )
+            + "\n",
+        )
+        slot.task, slot.running = None, None
+
+    def _check_exits(self) -> None:
+        """Bound how long a worker may take to exit once it should, and
+        notice one that ended without closing its sentinel."""
+        now = time.monotonic()
+        for slot in self.slots:
+            if slot.process is None or not (
+                slot.exiting_since is not None or slot.sentinel_closed
+            ):
+                continue
+            if not slot.process.is_alive():
+                self._drain(slot)
+                self._reap(slot)
+            elif (
+                slot.exiting_since is not None
+                and now - slot.exiting_since > self.exit_grace
+            ):
+                slot.process.kill()
+                why = "; ".join(slot.threads_left) or (
+                    f"after {slot.last_class}: a thread left running?"
+                    if slot.last_class
+                    else "a thread left running?"
+                )
+                told = "being told to" if slot.closing else "closing its pipe"
+                self._reap(
+                    slot,
+                    f"did not exit within {self.exit_grace:g}s of {told} "
+                    f"({why}); it was killed",
+                )
+
     def _check_hangs(self) -> None:
         if not self.timeout:
             return
         now = time.monotonic()
+        bound = self.timeout + self.hang_grace
         for slot in self.slots:
             if (
                 slot.process is not None
-                and slot.running is not None
-                and now - slot.test_started_at > self.timeout + HANG_GRACE
+                and not slot.ready
+                and slot.databases_sent_at is not None
+                and now - slot.databases_sent_at > bound
+            ):
+                self._boot_hung(slot)
+            if (
+                slot.process is not None
+                and slot.task is not None
+                and not slot.closing
+                and now - slot.busy_since > self.timeout + self.hang_grace
             ):
                 slot.process.kill()
-                slot.process.join()
-                slot.conn.close()
-                slot.process = None
-                self._report_crash(
+                self._reap(
                     slot,
-                    None,
                     f"did not finish within --timeout {self.timeout:g}s and was killed",
                 )
-                self._start(slot)
+
+    def _boot_hung(self, slot: Slot) -> None:
+        """A worker still not set up, ``timeout`` (and the grace) after the
+        databases were ready: the run cannot go on. SIGABRT first, so that
+        faulthandler writes where it hangs into its log."""
+        process = slot.process
+        try:
+            os.kill(process.pid, signal.SIGABRT)
+        except OSError:
+            pass
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        self._close_conn(slot)
+        slot.process = None
+        stack = read_tail(slot.plan.log_file).strip()
+        if stack:
+            self.messages.worker_traceback(stack + "\n")
+        raise WorkerStartError(
+            f"worker {slot.number} did not set itself up within --timeout "
+            f"{self.timeout:g}s (and {self.hang_grace:g}s of grace) once the "
+            "databases were ready; where it was is above"
+        )
 
     def shutdown(self, at_once: bool = False) -> None:
         """End every worker: politely when the run finished, at once when it
@@ -349,17 +617,20 @@ class Supervisor:
         ``deadline``; then it is terminated, and killed if need be."""
         if slot.process is None:
             return
+        # Only a worker that has read its databases is reading its pipe: a
+        # send to one still booting could block for as long as it boots.
+        polite = polite and slot.ready
         if polite:
             try:
                 slot.conn.send(None)
             except OSError:
                 pass
-        slot.process.join(max(0.0, deadline - time.monotonic()))
+        slot.process.join(max(0.0, deadline - time.monotonic()) if polite else 0)
         if slot.process.is_alive():
             slot.process.terminate()
             slot.process.join(5)
         if slot.process.is_alive():
             slot.process.kill()
             slot.process.join()
-        slot.conn.close()
+        self._close_conn(slot)
         slot.process = None

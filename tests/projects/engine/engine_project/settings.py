@@ -48,13 +48,53 @@ else:
     if os.environ.get("DP_SQLITE_TEST_FILE"):
         DATABASES["default"]["TEST"] = {"NAME": os.environ["DP_SQLITE_TEST_FILE"]}
 
+if os.environ.get("DP_TYPED_APP"):
+    INSTALLED_APPS = [*INSTALLED_APPS, "typed"]
+
+if os.environ.get("DP_TEST_NAME") and _engine in ("postgresql", "mysql"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["DP_TEST_NAME"]}
+
+if os.environ.get("DP_DISABLE_MIGRATIONS"):
+
+    class DisableMigrations:
+        """The widely copied recipe: every app is migrated as if it had no
+        migrations (Django creates its tables from the models)."""
+
+        def __contains__(self, item):
+            return True
+
+        def __getitem__(self, item):
+            return None
+
+    MIGRATION_MODULES = DisableMigrations()
+
 if os.environ.get("DP_BREAK_WORKERS"):
     import multiprocessing
 
     # Importable in the parent, broken in every worker process: the kind of
     # settings that work in one process and not in a fresh one.
     if multiprocessing.parent_process() is not None:
+        if os.environ["DP_BREAK_WORKERS"] == "oserror":
+            raise OSError("this settings module cannot read its file in a worker")
         raise ImportError("this settings module refuses to load in a worker")
+
+if os.environ.get("DP_CRASH_ON_CLOSE"):
+    import multiprocessing
+
+    # Every worker process exits with status 5 once it is done, however
+    # cleanly it ends: a crash while closing, in each replacement too.
+    if multiprocessing.parent_process() is not None:
+        from multiprocessing.util import Finalize
+
+        Finalize(None, os._exit, args=(5,), exitpriority=100)
+
+if os.environ.get("DP_HANG_WORKER_BOOT"):
+    import multiprocessing
+    import threading
+
+    # Every worker process hangs while it imports the settings.
+    if multiprocessing.parent_process() is not None:
+        threading.Event().wait()
 
 if os.environ.get("DP_WORKER_MARKS"):
     import multiprocessing
