@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -153,24 +154,78 @@ def _vendor_display(connection) -> str:
     return f"{connection.vendor} at {where}"
 
 
+# How long the runner waits for a database server to answer its check, when
+# DATABASES[alias]["OPTIONS"] sets no connect_timeout.
+CONNECT_TIMEOUT = 10
+
+
+def _connect_timeout(connection) -> float:
+    given = (connection.settings_dict.get("OPTIONS") or {}).get("connect_timeout")
+    try:
+        return float(given) if given and float(given) > 0 else CONNECT_TIMEOUT
+    except (TypeError, ValueError):
+        return CONNECT_TIMEOUT
+
+
+def _probe(connection, timeout: float):
+    """A copy of ``connection`` for the runner's check, with a connect
+    timeout for the drivers that take one; the test connections keep the
+    project's settings untouched."""
+    settings_dict = dict(connection.settings_dict)
+    options = dict(settings_dict.get("OPTIONS") or {})
+    # A pool is the tests' business, not a one-query check's.
+    options.pop("pool", None)
+    if connection.vendor in ("postgresql", "mysql"):
+        # Both psycopg and mysqlclient take whole seconds.
+        options["connect_timeout"] = max(1, int(timeout))
+    settings_dict["OPTIONS"] = options
+    return type(connection)(settings_dict, alias=connection.alias)
+
+
 def check_server(alias: str) -> None:
     """Fail with one line when a client/server database does not answer.
 
     Without this the first sign is a wall of driver traceback from deep inside
     test database creation (and on PostgreSQL a warning about the fallback
-    database before it).
+    database before it); and a server that accepts the connection and never
+    answers would hang the run. The check runs in a thread the run waits for
+    a bounded time: a driver blocked in C (mysqlclient retries a read that a
+    signal interrupts) cannot keep Ctrl-C or SIGTERM from ending the run.
     """
     connection = connections[alias]
     # Only backends whose "no database" connection is known to work this way;
     # others report their own errors when the test database is created.
     if connection.vendor not in ("postgresql", "mysql", "oracle"):
         return
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with connection._nodb_cursor() as cursor:
-                cursor.execute("SELECT 1")
-    except Exception as exc:
+    timeout = _connect_timeout(connection)
+    outcome: list[BaseException | None] = []
+
+    def check() -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                probe = _probe(connection, timeout)
+                with probe._nodb_cursor() as cursor:
+                    cursor.execute("SELECT 1")
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=check, daemon=True, name="django_parallel-check")
+    thread.start()
+    # The driver's own timeout ends the thread first, but PostgreSQL's
+    # fallback to another database may connect once more: the run stops
+    # waiting after the bound whatever the driver does.
+    thread.join(timeout + 2)
+    if not outcome:
+        raise RunnerError(
+            f"the database server for alias {alias!r} "
+            f"({_vendor_display(connection)}) did not answer within "
+            f"{timeout:g} s; check that it is up and reachable, or correct "
+            f"DATABASES[{alias!r}] (OPTIONS connect_timeout sets this bound)"
+        )
+    exc = outcome[0]
+    if exc is not None:
         reason = (
             str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         )
@@ -179,6 +234,33 @@ def check_server(alias: str) -> None:
             f"({_vendor_display(connection)}): {reason}. Start the server or "
             f"correct DATABASES[{alias!r}]"
         ) from None
+
+
+def check_sqlite_directory(alias: str) -> None:
+    """Fail with one line when an SQLite test database file (and its clones
+    and journals, which go beside it) cannot be created where it would go,
+    rather than with SQLite's traceback from inside the migrations."""
+    connection = connections[alias]
+    if connection.vendor != "sqlite":
+        return
+    name = connection.creation._get_test_db_name()
+    if connection.creation.is_in_memory_db(name):
+        return
+    directory = os.path.dirname(os.path.abspath(name))
+    try:
+        # Trying is the only sure test: access() ignores read-only mounts.
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".django_parallel-probe-")
+    except OSError as exc:
+        raise RunnerError(
+            f"cannot create the SQLite test database of alias {alias!r} at "
+            f"{name!r} ({exc.strerror}); make {directory!r} writable, or set "
+            f"DATABASES[{alias!r}]['TEST']['NAME'] to a file in a writable "
+            "directory"
+        ) from None
+    try:
+        os.close(fd)
+    finally:
+        os.remove(probe)
 
 
 def _create(
@@ -328,8 +410,9 @@ def setup_databases(
     created: list[CreatedDatabase] = []
     serialize = []
     try:
-        for alias in {aliases[0] for _, aliases in unique.values()}:
+        for alias in sorted({aliases[0] for _, aliases in unique.values()}):
             check_server(alias)
+            check_sqlite_directory(alias)
         for old_name, aliases in unique.values():
             primary = connections[aliases[0]]
             cache = None
@@ -430,7 +513,7 @@ def teardown_databases(
         if not destroy:
             continue
         try:
-            connection.creation.destroy_test_db(old_name, verbosity, keepdb)
+            _destroy(connection, old_name, verbosity, keepdb)
         except Exception as exc:
             _report(
                 on_error,
@@ -439,6 +522,31 @@ def teardown_databases(
             first_error = first_error or exc
     if first_error is not None:
         raise first_error
+
+
+def _destroy(connection, old_name: str, verbosity: int, keepdb: bool) -> None:
+    """Django's destroy_test_db, and on SQLite what is left beside the file:
+    the journal of a process killed in a transaction (a worker, or the run
+    itself) would otherwise outlive the database."""
+    test_name = connection.settings_dict["NAME"]
+    sqlite_file = connection.vendor == "sqlite" and not (
+        connection.creation.is_in_memory_db(test_name)
+    )
+    if sqlite_file and not keepdb and not os.path.exists(test_name):
+        # Never made (its directory is not writable, say): nothing to drop.
+        connection.close()
+        _use_old_name(connection, old_name)
+        return
+    connection.creation.destroy_test_db(old_name, verbosity, keepdb)
+    if sqlite_file and not keepdb:
+        from django_parallel.backends.sqlite3 import remove_companions
+
+        remove_companions(test_name)
+
+
+def _use_old_name(connection, old_name: str) -> None:
+    django_settings.DATABASES[connection.alias]["NAME"] = old_name
+    connection.settings_dict["NAME"] = old_name
 
 
 def _report(on_error, message: str) -> None:

@@ -4,7 +4,8 @@ clean-up.
 
 - SIGTERM (a CI time-out, a process manager) becomes ``SystemExit(143)``,
   so the ``finally`` blocks that end workers and drop clones, test
-  databases and temporary files run as on any other exit.
+  databases and temporary files run as on any other exit. One that comes
+  during that clean-up is held until it is done; a second abandons it.
 - Ctrl-C while the tests run first asks them to stop after the tests that
   are running (unittest's handler, installed around the run only); a second
   press ends the run at once. Before the tests run (discovery, database
@@ -36,16 +37,37 @@ HELD = (
 )
 
 
+HELD_TERM = (
+    "django-parallel: cleaning up (ending workers, dropping test databases); "
+    "a second SIGTERM stops at once and leaves what is not removed yet"
+)
+
+
 class Interrupts:
-    """The SIGINT handler of a run."""
+    """The SIGINT (and SIGTERM) handler of a run."""
 
     def __init__(self) -> None:
         self.raised = False
         # Presses held during clean-up.
         self.held = 0
+        # SIGTERMs held during clean-up.
+        self.held_terms = 0
         self._shields = 0
+        # Signals handled so far (the watchdog checks that they are).
+        self.calls = 0
+
+    def terminate(self, signum, frame) -> None:
+        """SIGTERM: end the run at once, except during a clean-up, which it
+        ends first (a second SIGTERM abandons it, as a second Ctrl-C does)."""
+        self.calls += 1
+        if self._shields and not self.held_terms:
+            self.held_terms += 1
+            print(HELD_TERM, file=sys.stderr, flush=True)
+            return
+        raise SystemExit(128 + signum)
 
     def __call__(self, signum, frame) -> None:
+        self.calls += 1
         if not (self.raised or self._shields):
             self.raised = True
             raise KeyboardInterrupt
@@ -65,6 +87,8 @@ class Interrupts:
             yield
         finally:
             self._shields -= 1
+        if self.held_terms and not self._shields:
+            raise SystemExit(128 + signal.SIGTERM)
         if self.held and not self._shields and not self.raised:
             self.raised = True
             raise KeyboardInterrupt
@@ -109,16 +133,18 @@ def signals_end_the_run() -> Iterator[Interrupts]:
         yield interrupts
         return
 
-    def terminate(signum, frame):
-        raise SystemExit(128 + signum)
+    from django_parallel.watchdog import SignalWatchdog
 
     previous_int = signal.signal(signal.SIGINT, interrupts)
-    previous_term = signal.signal(signal.SIGTERM, terminate)
+    previous_term = signal.signal(signal.SIGTERM, interrupts.terminate)
+    watchdog = SignalWatchdog(interrupts)
+    watchdog.start()
     try:
         yield interrupts
     except KeyboardInterrupt:
         # After the terminal's "^C".
         exit_interrupted(after_caret=True)
     finally:
+        watchdog.stop()
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)

@@ -1,9 +1,16 @@
 """Which test databases a run creates, and how a failed set-up cleans up."""
 
 import json
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import unittest
 
-from support import ProjectTestCase, backend_variants
+from support import ProjectTestCase, Run, backend_variants
 
 CREATING = "Creating test database for alias"
 
@@ -152,7 +159,114 @@ class ServerDownTests(ProjectTestCase):
         self.assertNothingLeft()
 
 
+class SilentServer:
+    """A socket server that accepts connections and never answers: a
+    database server that hangs. ``accepted`` is set at the first client."""
+
+    def __init__(self):
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.accepted = threading.Event()
+        self.clients = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.socket.accept()
+            except OSError:
+                return
+            self.clients.append(client)
+            self.accepted.set()
+
+    def close(self):
+        self.socket.close()
+        for client in self.clients:
+            client.close()
+
+
+class SilentServerTests(ProjectTestCase):
+    """A server that accepts the connection and never answers ends the run
+    with one line (the runner's connect bound), and SIGTERM ends a run stuck
+    connecting; neither leaves its temporary workspace."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = SilentServer()
+        self.addCleanup(self.server.close)
+        self.tmp = self.workdir / "tmp"
+        self.tmp.mkdir()
+        self.initial_files = self.project_files()
+        variable = "DP_PG_PORT" if self.backend == "postgresql" else "DP_MYSQL_PORT"
+        self.env = {variable: str(self.server.port), "TMPDIR": str(self.tmp)}
+        self.command = [sys.executable, "manage.py", "test", "shop", "--parallel", "2"]
+
+    def test_one_line_and_exit_2(self):
+        run = self.run_command(self.command, env=self.env, timeout=120)
+        self.assertOneLineError(run, "for alias 'default'")
+        self.assertTrue(self.server.accepted.is_set())
+        self.assertNothingLeft()
+        self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_sigterm_while_connecting(self):
+        # Stuck in the first connection, which --clear-db-cache makes.
+        self.command.append("--clear-db-cache")
+        process = subprocess.Popen(
+            self.command,
+            cwd=self.project_dir,
+            env=self.environment(env=self.env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(process.kill)
+        self.assertTrue(self.server.accepted.wait(60), "the run never connected")
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=120)
+        run = Run(self.command, process.returncode, stdout, stderr)
+        self.assertExit(run, 128 + signal.SIGTERM)
+        self.assertNotIn("Traceback", run.output, run.describe())
+        self.assertNothingLeft()
+        self.assertEqual(os.listdir(self.tmp), [])
+
+
+class UnwritableSQLiteDirectoryTests(ProjectTestCase):
+    """An SQLite test database file where no file can be made is one line
+    saying what to do, not SQLite's traceback after a line about a drop."""
+
+    project = "engine"
+
+    def assertUnwritable(self, run: Run, name: str) -> None:
+        self.assertOneLineError(run, "cannot create the SQLite test database")
+        self.assertIn(repr(name), run.stderr)
+        self.assertNotIn("could not drop", run.stderr)
+        self.assertNothingLeft()
+
+    def test_directory_that_is_a_file(self):
+        # What a read-only directory does, for any user, root included.
+        (self.db_dir / "file").write_text("")
+        self.initial_files = self.project_files()
+        name = str(self.db_dir / "file" / "test.sqlite3")
+        run = self.run_tests(
+            "scenarios.test_normal",
+            "--parallel",
+            "2",
+            env={"DP_SQLITE_TEST_FILE": name},
+        )
+        self.assertUnwritable(run, name)
+
+    @unittest.skipIf(os.geteuid() == 0, "root writes into read-only directories")
+    def test_read_only_current_directory(self):
+        os.chmod(self.project_dir, 0o555)
+        self.addCleanup(os.chmod, self.project_dir, 0o755)
+        run = self.run_tests(
+            "scenarios.test_normal", env={"DP_SQLITE_TEST_FILE": "test.sqlite3"}
+        )
+        self.assertUnwritable(run, "test.sqlite3")
+
+
 globals().update(backend_variants(AliasSelectionTests))
 # Only the server variants: SQLite has no server to be down.
 globals().update(backend_variants(ServerDownTests))
-del ServerDownTests
+globals().update(backend_variants(SilentServerTests))
+del ServerDownTests, SilentServerTests

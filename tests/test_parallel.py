@@ -422,9 +422,17 @@ def write_durations_record(project_dir, module: str, durations: dict) -> None:
 
 class DurationsRecordTests(ParallelTestCase):
     def test_each_run_records_per_class_durations(self):
-        self.run_parallel("scenarios.test_normal")
+        # Under a umask of 027, as every file the run makes.
+        command = 'umask 027 && exec "$0" manage.py test scenarios.test_normal'
+        self.run_command(
+            ["sh", "-c", f"{command} --parallel 2", sys.executable],
+            env={"TMPDIR": str(self.tmp)},
+        )
         record = self.project_dir / ".django_parallel" / "durations.json"
         self.assertTrue(record.exists())
+        self.assertEqual(oct(record.stat().st_mode & 0o777), oct(0o640))
+        left = [n for n in os.listdir(record.parent) if n.startswith(".durations")]
+        self.assertEqual(left, [], "temporary record files left")
         text = record.read_text()
         for name in "ABCD":
             self.assertIn(f'"scenarios.test_normal.Filler{name}"', text)
@@ -621,16 +629,42 @@ class KeepDBClonesTests(ParallelTestCase):
         self.assertCounts(second, passed=8)
         self.assertNotIn("stale_marker", self.tables(self.clone(1)))
         self.assertIn("scenarios_note", self.tables(self.clone(2)))
+        # Without --keepdb, a kept clone is not this run's to replace, and
+        # --keepdb is what reuses it.
+        third = self.run_parallel("scenarios.test_normal", "--noinput")
+        # (Django's own line about the kept test database comes first.)
+        self.assertExit(third, 2)
+        self.assertIn("run with --keepdb to reuse", third.stderr.splitlines()[-1])
+        self.assertIn("scenarios_note", self.tables(self.clone(1)))
 
-    def test_clone_this_run_did_not_make_is_left_alone(self):
-        if self.backend == "sqlite":
-            Path(self.clone(1)).write_bytes(b"")
-        else:
+    def make_stranger(self) -> None:
+        """A database someone else made at clone 1's name, with a row."""
+        if self.backend != "sqlite":
             statement = f'create database "{self.clone(1)}"'
             if self.backend == "mysql":
                 statement = statement.replace('"', "`")
             server_sql(self.backend, statement)
+        server_sql(self.backend, "create table theirs (id integer)", self.clone(1))
+        server_sql(self.backend, "insert into theirs values (42)", self.clone(1))
+
+    def assertStrangerIntact(self, run: Run) -> None:
+        self.assertOneLineError(run, repr(self.clone(1)))
+        self.assertIn("not one django-parallel made", run.stderr)
+        self.assertNotIn("--keepdb", run.stderr, "--keepdb would not help")
+        self.assertEqual(
+            server_sql(self.backend, "select id from theirs", self.clone(1)).strip(),
+            "42",
+        )
+
+    def test_keepdb_leaves_a_stranger_alone(self):
+        self.make_stranger()
+        run = self.run_parallel("scenarios.test_normal", "--keepdb")
+        self.assertStrangerIntact(run)
+
+    def test_clone_this_run_did_not_make_is_left_alone(self):
+        self.make_stranger()
         run = self.run_parallel("scenarios.test_normal", "--noinput")
+        self.assertStrangerIntact(run)
         self.assertOneLineError(run, "already exists")
         if self.backend == "sqlite":
             self.assertTrue(Path(self.clone(1)).exists())
@@ -701,6 +735,22 @@ class InterruptTests(ParallelTestCase):
         run = self.interrupt(0)
         self.assertExit(run, 128 + signal.SIGTERM)
         self.assertNothingLeft()
+
+    def test_sigterm_while_a_worker_writes(self):
+        # The worker is killed inside its test's transaction: on SQLite a
+        # journal is left beside its clone, and goes with it.
+        run = self.interrupt(
+            0,
+            labels=("scenarios.test_hang_writing", "scenarios.test_normal"),
+            env=self.file_database(),
+        )
+        self.assertExit(run, 128 + signal.SIGTERM)
+        self.assertNothingLeft()
+
+    def file_database(self) -> dict:
+        if self.backend != "sqlite":
+            return {}
+        return {"DP_SQLITE_TEST_FILE": str(self.db_dir / "test_db.sqlite3")}
 
     def test_serial_run_ends_the_running_test_first(self):
         # The press comes while test_hangs (the second test) runs; it goes
@@ -879,8 +929,191 @@ class HeldInterruptTests(ParallelTestCase):
         )
 
 
+class PhaseInterruptTests(ParallelTestCase):
+    """Ctrl-C or SIGTERM while the migrations run, while clone 2 is being
+    made (in its thread, after clone 1), and while the clones are dropped:
+    the run ends with its usual status and leaves no test database, clone,
+    SQLite journal, temporary file or process. The project holds the run at
+    each moment (scenarios/holds.py) until the test releases it."""
+
+    def setUp(self):
+        super().setUp()
+        self.release = self.workdir / "release"
+        if self.backend == "sqlite":
+            # File clones, and journals, beside a file test database.
+            self.extra_env = {
+                "DP_SQLITE_TEST_FILE": str(self.db_dir / "test_db.sqlite3")
+            }
+
+    def signal_at(self, moment: str, signum: int, released: str | None) -> Run:
+        """Run until held at ``moment``, send ``signum`` to the runner, then
+        release the hold once stderr shows ``released`` (at once if empty);
+        the finished run."""
+        command = [
+            sys.executable,
+            "manage.py",
+            "test",
+            "scenarios.test_normal",
+            "--parallel",
+            "2",
+            "--start-method",
+            "spawn",
+        ]
+        env = {
+            "TMPDIR": str(self.tmp),
+            "DP_HOLD": moment,
+            "DP_RELEASE": str(self.release),
+            **self.extra_env,
+        }
+        process = subprocess.Popen(
+            command,
+            cwd=self.project_dir,
+            env=self.environment(env=env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(process.kill)
+        stderr: list[str] = []
+        seen = threading.Event()
+
+        def read_stderr():
+            for line in process.stderr:
+                stderr.append(line)
+                if released and released in line:
+                    seen.set()
+            seen.set()
+
+        reader = threading.Thread(target=read_stderr, daemon=True)
+        reader.start()
+        stdout = []
+        for line in process.stdout:
+            stdout.append(line)
+            if f"HELD {moment}" in line:
+                break
+        process.send_signal(signum)
+        if released:
+            seen.wait(120)
+        self.release.touch()
+        stdout.append(process.stdout.read())
+        process.wait(120)
+        reader.join(30)
+        return Run(command, process.returncode, "".join(stdout), "".join(stderr))
+
+    def assertEnded(self, run: Run, signum: int) -> None:
+        self.release.unlink(missing_ok=True)
+        if signum == signal.SIGINT:
+            self.assertExit(run, 130)
+            self.assertIn("Interrupted.", run.stderr)
+        else:
+            self.assertExit(run, 128 + signal.SIGTERM)
+        self.assertNotIn("Traceback", run.output, run.describe())
+        self.assertNothingLeft()
+
+    def test_sigterm_while_migrating(self):
+        run = self.signal_at("migration", signal.SIGTERM, None)
+        self.assertEnded(run, signal.SIGTERM)
+
+    def test_ctrl_c_while_cloning(self):
+        run = self.signal_at("cloning", signal.SIGINT, None)
+        self.assertEnded(run, signal.SIGINT)
+
+    def test_sigterm_while_cloning(self):
+        run = self.signal_at("cloning", signal.SIGTERM, None)
+        self.assertEnded(run, signal.SIGTERM)
+
+    def test_ctrl_c_while_cleaning_up(self):
+        run = self.signal_at("cleanup", signal.SIGINT, "press Ctrl-C again")
+        self.assertIsNotNone(run.summary, run.describe())
+        self.assertEnded(run, signal.SIGINT)
+
+    def test_sigterm_while_cleaning_up(self):
+        # Held until the clean-up is done, then the run ends as SIGTERM
+        # says.
+        run = self.signal_at("cleanup", signal.SIGTERM, "a second SIGTERM")
+        self.assertIsNotNone(run.summary, run.describe())
+        self.assertEnded(run, signal.SIGTERM)
+
+
+class StuckDriverSignalTests(ParallelTestCase):
+    """SIGTERM while the run waits inside mysqlclient's C code (a query
+    blocked on a table another session has locked; the driver retries the
+    reads a signal interrupts): the run's handler still runs, and once the
+    lock is gone the clean-up leaves nothing."""
+
+    backend = "mysql"
+
+    def mariadb(self, sql: str) -> str:
+        return server_sql("mysql", sql)
+
+    def blocked(self) -> list[str]:
+        return self.mariadb(
+            "select id from information_schema.processlist where state like "
+            "'Waiting for table metadata lock' and info like '%scenarios_note%' "
+            "and info not like '%processlist%'"
+        ).split()
+
+    def test_sigterm_while_a_query_waits_for_a_lock(self):
+        release = self.workdir / "release"
+        command = [sys.executable, "manage.py", "test", "scenarios.test_normal"]
+        command += ["--parallel", "2", "--start-method", "spawn"]
+        env = {
+            "TMPDIR": str(self.tmp),
+            "DP_HOLD": "migrated",
+            "DP_RELEASE": str(release),
+        }
+        process = subprocess.Popen(
+            command,
+            cwd=self.project_dir,
+            env=self.environment(env=env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(process.kill)
+        for line in process.stdout:
+            if "HELD migrated" in line:
+                break
+        lock = subprocess.Popen(
+            ["mariadb", "-h", "127.0.0.1", "-u", "root", "-N", "--unbuffered"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(lock.kill)
+        lock.stdin.write(
+            f"LOCK TABLES `test_{self.db_name}`.`scenarios_note` WRITE;\n"
+            "SELECT 'locked';\n"
+        )
+        lock.stdin.flush()
+        for line in lock.stdout:
+            if "locked" in line:
+                break
+        release.touch()
+        # Safety nets only: each wait ends as soon as the state shows.
+        deadline = time.monotonic() + 60
+        while not self.blocked():
+            self.assertLess(time.monotonic(), deadline, "the run never blocked")
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        while self.blocked():
+            self.assertLess(
+                time.monotonic(), deadline + 60, "SIGTERM did not end the query"
+            )
+            time.sleep(0.1)
+        lock.stdin.write("UNLOCK TABLES;\n")
+        lock.stdin.close()
+        lock.wait(30)
+        stdout, stderr = process.communicate(timeout=120)
+        run = Run(command, process.returncode, stdout, stderr)
+        release.unlink()
+        self.assertExit(run, 128 + signal.SIGTERM)
+        self.assertNothingLeft()
+
+
 globals().update(backend_variants(KeepDBClonesTests))
 globals().update(backend_variants(InterruptTests))
+globals().update(backend_variants(PhaseInterruptTests))
 
 
 class UncloneableBackendTests(ParallelTestCase):

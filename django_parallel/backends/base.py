@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -65,15 +66,47 @@ class CloneAdapter:
     def worker_database(self, slot: int) -> WorkerDatabase:
         return WorkerDatabase(self.alias, {"NAME": self.clone_name(slot)})
 
+    # What the runner writes on each clone it makes (a database comment, an
+    # SQLite application id), so that it never takes a database someone
+    # else made at a clone's name for one of its own.
+    MARKER = "django-parallel clone"
+    # Why a clone cannot be told from a stranger's, on a backend or server
+    # that keeps no marker.
+    unmarked_reason = ""
+
+    def owns(self, name: str) -> bool:
+        """Whether the existing database ``name`` carries the clone marker."""
+        return False
+
+    def mark(self, name: str) -> None:
+        """Write the clone marker on the clone ``name``, just made."""
+
     def check_replaceable(self, name: str) -> None:
-        """An existing clone is replaced only with --keepdb, which made it in
-        an earlier run; otherwise it is not this run's to drop."""
+        """An existing database at a clone's name is replaced only when it
+        is a clone the runner made (it carries the marker) and --keepdb
+        asks to reuse clones; anything else is left alone, and the run
+        ends with one line saying what to do."""
+        if not self.owns(name):
+            raise RunnerError(
+                f"a database named {name!r} already exists where a clone of "
+                f"the test database of {self.alias!r} would go, and it is not "
+                f"one django-parallel made{self.unmarked_reason}; it is left "
+                "alone: drop or rename it, or give the test database another "
+                f"name (DATABASES[{self.alias!r}]['TEST']['NAME'])"
+            )
         if not self.keepdb:
             raise RunnerError(
-                f"a database named {name!r}, where a clone of the test database "
-                "would go, already exists (left by an interrupted run?); drop "
-                "it, or run with --keepdb to reuse and rebuild it"
+                f"a clone of the test database named {name!r} already exists "
+                "(kept by a --keepdb run, or left by an interrupted one); run "
+                "with --keepdb to reuse and rebuild it, or drop it"
             )
+
+    def record(self, name: str) -> None:
+        """Count ``name`` as this run's to drop. Called before the database
+        is made: one interrupted half way (a MariaDB clone with some of its
+        tables) is dropped too, as drops do nothing for a missing name."""
+        if name not in self.created:
+            self.created.append(name)
 
     def create_clones(self, slots: Iterable[int]) -> None:
         raise RunnerError(
@@ -196,10 +229,13 @@ class CloneAdapter:
         """The targets made from spare copies of ``spare_source``."""
         if not self.spare_source or not self.supports_spare:
             return []
+        for name in targets:
+            self.record(name)
         taken = self.take_spares(
             self.spare_source, list(zip(slots, targets, strict=True))
         )
-        self.created.extend(taken)
+        for name in taken:
+            self.mark(name)
         return taken
 
     def take_spares(self, location: str, wanted: list[tuple[int, str]]) -> list[str]:
@@ -217,8 +253,22 @@ class CloneAdapter:
             raise errors[0]
 
 
-def run_concurrently(function: Callable, items: list, limit: int = 8) -> list:
-    """Call ``function`` on every item in threads; return the exceptions."""
+# How long an interrupted creation waits for the copies already under way,
+# so that what they make is dropped with the rest.
+FINISH_SECONDS = 60.0
+
+
+def run_concurrently(
+    function: Callable, items: list, limit: int = 8, *, finish: bool = False
+) -> list:
+    """Call ``function`` on every item in threads; return the exceptions.
+
+    When the wait is interrupted (Ctrl-C, SIGTERM) no further item starts;
+    with ``finish`` (for creations) the calls under way are waited for, for
+    up to ``FINISH_SECONDS``, so that a database still being made when the
+    run decided to clean up exists by the time it is dropped. Drops do not
+    wait: a second Ctrl-C abandons a clean-up that hangs.
+    """
     if len(items) <= 1:
         errors = []
         for item in items:
@@ -234,24 +284,42 @@ def run_concurrently(function: Callable, items: list, limit: int = 8) -> list:
     errors: list = []
     lock = threading.Lock()
 
-    def work() -> None:
-        while True:
-            with lock:
-                if not pending:
-                    return
-                item = pending.pop(0)
-            try:
-                function(item)
-            except Exception as exc:
-                with lock:
-                    errors.append(exc)
+    finished: list[threading.Event] = []
 
-    threads = [
-        threading.Thread(target=work, daemon=True, name="django_parallel-db")
-        for _ in range(min(limit, len(items)))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def work(done: threading.Event) -> None:
+        try:
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    item = pending.pop(0)
+                try:
+                    function(item)
+                except Exception as exc:
+                    with lock:
+                        errors.append(exc)
+        finally:
+            done.set()
+
+    # Events, not Thread.join: a join that a signal interrupts marks a
+    # thread still running as finished (CPython's bpo-45274 handling), and
+    # every later join returns at once. Threads start inside the try: the
+    # first one may be at work before the last one is started.
+    try:
+        for _ in range(min(limit, len(items))):
+            done = threading.Event()
+            finished.append(done)
+            threading.Thread(
+                target=work, args=(done,), daemon=True, name="django_parallel-db"
+            ).start()
+        for done in finished:
+            done.wait()
+    except BaseException:
+        with lock:
+            pending.clear()
+        if finish:
+            deadline = time.monotonic() + FINISH_SECONDS
+            for done in finished:
+                done.wait(max(0.0, deadline - time.monotonic()))
+        raise
     return errors

@@ -58,22 +58,75 @@ class MySQLCloneAdapter(CloneAdapter):
         return True
 
     def create_clones(self, slots) -> None:
+        # Read before the copying threads need it.
+        self.can_mark  # noqa: B018
         self.connection.close()
         slots = list(slots)
-        if not self._read_schema(self.test_name):
-            return self._clone_like_django(slots)
+        targets = [self.clone_name(slot) for slot in slots]
+        # Checked before either way of copying: Django's own drops an
+        # existing database without asking.
         with self._cursor() as cursor:
             existing = self._existing(cursor)
-        targets = [self.clone_name(slot) for slot in slots]
         for name in targets:
             if name in existing:
                 self.check_replaceable(name)
                 self._drop(name)
+        for name in targets:
+            self.record(name)
+        if not self._read_schema(self.test_name):
+            return self._clone_like_django(slots)
         taken = self.take_spare_clones(slots, targets)
-        targets = [name for name in targets if name not in taken]
-        errors = run_concurrently(self._copy, targets)
+        errors = run_concurrently(
+            self._make_clone,
+            [name for name in targets if name not in taken],
+            finish=True,
+        )
         if errors:
             raise errors[0]
+
+    def _make_clone(self, name: str) -> None:
+        self._copy(name, mark=True)
+
+    @property
+    def can_mark(self) -> bool:
+        """MariaDB keeps a comment on a database from 10.5; MySQL does not."""
+        if getattr(self, "_can_mark", None) is None:
+            # Asked once, in the main thread: the server version is read
+            # through the run's own connection, which belongs to that thread.
+            connection = self.connection
+            self._can_mark = bool(
+                connection.mysql_is_mariadb and connection.mysql_version >= (10, 5)
+            )
+        return self._can_mark
+
+    @property
+    def unmarked_reason(self) -> str:
+        if self.can_mark:
+            return ""
+        return (
+            " (this server keeps no comment on a database, where django-parallel "
+            "marks its clones: only MariaDB 10.5 and later does)"
+        )
+
+    def _comment(self) -> str:
+        return f" COMMENT '{self.MARKER}'" if self.can_mark else ""
+
+    def owns(self, name: str) -> bool:
+        if not self.can_mark:
+            return False
+        with self._cursor() as cursor:
+            cursor.execute(
+                "SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA "
+                "WHERE SCHEMA_NAME = %s",
+                [name],
+            )
+            row = cursor.fetchone()
+        return row is not None and row[0] == self.MARKER
+
+    def mark(self, name: str) -> None:
+        if self.can_mark:
+            with self._cursor() as cursor:
+                cursor.execute(f"ALTER DATABASE {self._quote(name)}{self._comment()}")
 
     def _existing(self, cursor) -> set[str]:
         cursor.execute("SHOW DATABASES")
@@ -95,17 +148,24 @@ class MySQLCloneAdapter(CloneAdapter):
         return False
 
     def _copy(
-        self, target: str, source: str | None = None, create: bool = True
+        self,
+        target: str,
+        source: str | None = None,
+        create: bool = True,
+        mark: bool = False,
     ) -> None:
         source = self._quote(source or self.test_name)
         quoted = self._quote(target)
         with self._cursor() as cursor:
             if create:
+                self.record(target)
+                # Marked as it is made: a clone interrupted half way is still
+                # known for the runner's at the next --keepdb run.
+                comment = self._comment() if mark else ""
                 cursor.execute(
                     f"CREATE DATABASE {quoted} CHARACTER SET {self._charset} "
-                    f"COLLATE {self._collation}"
+                    f"COLLATE {self._collation}{comment}"
                 )
-                self.created.append(target)
             cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
             try:
                 cursor.execute(f"USE {quoted}")
@@ -167,7 +227,7 @@ class MySQLCloneAdapter(CloneAdapter):
             if self.take_spare(location, pair[1], pair[0]):
                 taken.append(pair[1])
 
-        run_concurrently(take, wanted)
+        run_concurrently(take, wanted, finish=True)
         return taken
 
     def make_spare(self, location: str, number: int = 0) -> None:
@@ -230,7 +290,7 @@ class MySQLCloneAdapter(CloneAdapter):
             self.connection.creation._clone_test_db(
                 str(slot), self.verbosity, keepdb=self.keepdb
             )
-            self.created.append(self.clone_name(slot))
+            self.mark(self.clone_name(slot))
 
     def _drop(self, name: str) -> None:
         with self._cursor() as cursor:

@@ -37,13 +37,34 @@ class PostgreSQLCloneAdapter(CloneAdapter):
             if self._exists(name):
                 self.check_replaceable(name)
                 self._drop(name)
+        for name in targets:
+            self.record(name)
         taken = self.take_spare_clones(slots, targets)
         errors = run_concurrently(
-            self._copy,
+            self._make_clone,
             [(self.test_name, name) for name in targets if name not in taken],
+            finish=True,
         )
         if errors:
             raise errors[0]
+
+    def _make_clone(self, pair: tuple[str, str]) -> None:
+        self._copy(pair)
+        self.mark(pair[1])
+
+    def owns(self, name: str) -> bool:
+        with self.connection.creation._nodb_cursor() as cursor:
+            cursor.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                "WHERE datname = %s",
+                [name],
+            )
+            row = cursor.fetchone()
+        return row is not None and row[0] == self.MARKER
+
+    def mark(self, name: str) -> None:
+        # The marker is a constant without quotes: no escaping to get wrong.
+        self._execute(f"COMMENT ON DATABASE {self._quote(name)} IS '{self.MARKER}'")
 
     supports_cache = True
     # NAMEDATALEN - 1 bytes: PostgreSQL cuts longer names without an error.
@@ -122,10 +143,10 @@ class PostgreSQLCloneAdapter(CloneAdapter):
 
     def _copy(self, pair: tuple[str, str]) -> None:
         source, target = pair
+        self.record(target)
         self._execute(
             f"CREATE DATABASE {self._quote(target)} WITH TEMPLATE {self._quote(source)}"
         )
-        self.created.append(target)
 
     def _drop(self, name: str) -> None:
         self._execute(f"DROP DATABASE IF EXISTS {self._quote(name)}")

@@ -40,7 +40,7 @@ class SQLiteCloneAdapter(CloneAdapter):
             self._stage()
             return
         self.connection.close()
-        errors = run_concurrently(self._copy, list(slots))
+        errors = run_concurrently(self._copy, list(slots), finish=True)
         if errors:
             raise errors[0]
 
@@ -60,8 +60,37 @@ class SQLiteCloneAdapter(CloneAdapter):
         target = self.clone_name(slot)
         if os.path.exists(target):
             self.check_replaceable(target)
+        self.record(target)
+        # A journal left beside an earlier clone (a worker killed in a
+        # transaction) would be rolled back into the new copy.
+        remove_companions(target)
         shutil.copyfile(self.test_name, target)
-        self.created.append(target)
+        self.mark(target)
+
+    # The clone marker: SQLite's application id, a number in the file's
+    # header that Django leaves at 0 ("dpcl").
+    APPLICATION_ID = int.from_bytes(b"dpcl", "big")
+
+    def owns(self, name: str) -> bool:
+        # Read from the header, not through SQLite: opening a stranger's
+        # file would roll back a journal left beside it.
+        try:
+            with open(name, "rb") as file:
+                header = file.read(100)
+        except OSError:
+            return False
+        return (
+            header.startswith(b"SQLite format 3\0")
+            and int.from_bytes(header[68:72], "big") == self.APPLICATION_ID
+        )
+
+    def mark(self, name: str) -> None:
+        database = sqlite3.connect(name)
+        try:
+            database.execute(f"PRAGMA application_id = {self.APPLICATION_ID}")
+            database.commit()
+        finally:
+            database.close()
 
     supports_cache = True
 
@@ -105,3 +134,19 @@ class SQLiteCloneAdapter(CloneAdapter):
     def _drop(self, name: str) -> None:
         if os.path.exists(name):
             os.remove(name)
+        remove_companions(name)
+
+
+# The files SQLite keeps beside a database while it is open or after a
+# process died in a transaction.
+COMPANIONS = ("-journal", "-wal", "-shm")
+
+
+def remove_companions(name: str) -> None:
+    """Remove the journal and WAL files beside the database file ``name``
+    (which is gone, or about to be replaced)."""
+    for suffix in COMPANIONS:
+        try:
+            os.remove(name + suffix)
+        except FileNotFoundError:
+            pass

@@ -73,17 +73,35 @@ def save_durations(
     merged_bins = {**load_bins(path), **(bins or {})}
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".durations-")
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        json.dump(
-            {
-                "version": 1,
-                "classes": dict(sorted(merged.items())),
-                "bins": {k: merged_bins[k] for k in sorted(merged) if k in merged_bins},
-            },
-            file,
-            indent=1,
-        )
-    os.replace(temporary, path)
+    try:
+        # mkstemp makes the file 0600; the record is an ordinary project
+        # file, so it gets the mode the umask gives every other one.
+        os.fchmod(fd, 0o666 & ~current_umask())
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            json.dump(
+                {
+                    "version": 1,
+                    "classes": dict(sorted(merged.items())),
+                    "bins": {
+                        k: merged_bins[k] for k in sorted(merged) if k in merged_bins
+                    },
+                },
+                file,
+                indent=1,
+            )
+        os.replace(temporary, path)
+    except BaseException:
+        # No half-written temporary file is left beside the record.
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def current_umask() -> int:
+    """The process's umask (reading it means setting it: put it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def class_key(test) -> str:

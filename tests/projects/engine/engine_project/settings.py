@@ -111,3 +111,9 @@ if os.environ.get("DP_WORKER_MARKS"):
 
 if os.environ.get("DP_ROUTER"):
     DATABASE_ROUTERS = ["scenarios.routers.Router"]
+
+if os.environ.get("DP_HOLD"):
+    # Holds the run where a test sends a signal (scenarios/holds.py).
+    from scenarios.holds import install
+
+    install()

@@ -28,6 +28,10 @@ def after_migrate(sender, using, **kwargs):
         from scenarios.models import Note
 
         Note.objects.using(using).get_or_create(text=NOTE)
+    if os.environ.get("DP_HOLD") == "migrated":
+        from scenarios.holds import hold
+
+        hold("migrated")
     if os.environ.get("DP_HANG_AFTER_MIGRATE"):
         # For Ctrl-C while the test database is being set up.
         print("MIGRATED", flush=True)

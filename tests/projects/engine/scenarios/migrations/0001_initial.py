@@ -1,5 +1,14 @@
 from django.db import migrations, models
 
+from scenarios.holds import during_migration
+
+
+def add_note(apps, editor):
+    notes = apps.get_model("scenarios", "Note").objects.using(editor.connection.alias)
+    notes.create(text="from migration")
+    # For a signal while the migrations run (tests hold the run here).
+    during_migration()
+
 
 class Migration(migrations.Migration):
     initial = True
@@ -12,12 +21,5 @@ class Migration(migrations.Migration):
                 ("text", models.CharField(max_length=100)),
             ],
         ),
-        migrations.RunPython(
-            lambda apps, editor: (
-                apps.get_model("scenarios", "Note")
-                .objects.using(editor.connection.alias)
-                .create(text="from migration")
-            ),
-            migrations.RunPython.noop,
-        ),
+        migrations.RunPython(add_note, migrations.RunPython.noop),
     ]
