@@ -25,7 +25,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import NoReturn
 
 EXIT_INTERRUPTED = 130
@@ -55,6 +55,12 @@ class Interrupts:
         self._shields = 0
         # Signals handled so far (the watchdog checks that they are).
         self.calls = 0
+        # The run's SignalWatchdog, once signals_end_the_run started it.
+        self.watchdog = None
+
+    def threads_paused(self) -> AbstractContextManager:
+        """No thread of the signal handling for the block (around a fork)."""
+        return nullcontext() if self.watchdog is None else self.watchdog.paused()
 
     def terminate(self, signum, frame) -> None:
         """SIGTERM: end the run at once, except during a clean-up, which it
@@ -139,12 +145,14 @@ def signals_end_the_run() -> Iterator[Interrupts]:
     previous_term = signal.signal(signal.SIGTERM, interrupts.terminate)
     watchdog = SignalWatchdog(interrupts)
     watchdog.start()
+    interrupts.watchdog = watchdog
     try:
         yield interrupts
     except KeyboardInterrupt:
         # After the terminal's "^C".
         exit_interrupted(after_caret=True)
     finally:
+        interrupts.watchdog = None
         watchdog.stop()
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)

@@ -11,6 +11,7 @@ created, the tests run onto one unittest result, and a summary closes it.
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import gc
 import io
@@ -413,7 +414,10 @@ class Runner:
                 if parallel:
                     workers.attach(
                         self._worker_databases(suite, old_config),
-                        fork_guard=lambda: db.spare_copies_paused(old_config),
+                        fork_guard=lambda: _all_of(
+                            db.spare_copies_paused(old_config),
+                            self._interrupts.threads_paused(),
+                        ),
                     )
                 db.start_spare_copies(old_config)
                 result, interrupted = self._run_stoppable(suite)
@@ -559,3 +563,12 @@ class Runner:
                 save_durations(durations_path(), measured, bins)
             except OSError as exc:
                 self.log(f"Could not record test durations: {exc}", logging.WARNING)
+
+
+@contextlib.contextmanager
+def _all_of(*managers):
+    """Every one of ``managers`` entered for the block."""
+    with contextlib.ExitStack() as stack:
+        for manager in managers:
+            stack.enter_context(manager)
+        yield

@@ -19,6 +19,8 @@ import select
 import signal
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # How long the run's handler gets before its database sockets are shut down.
 GRACE_SECONDS = 3.0
@@ -39,8 +41,12 @@ def _reset_in_child() -> None:
 class SignalWatchdog:
     def __init__(self, interrupts) -> None:
         self.interrupts = interrupts
+        # Set to end the thread: for good (stop) or for a fork (paused).
         self._stop = threading.Event()
+        self._closing = False
         self._write: int | None = None
+        self._read: int | None = None
+        self._thread: threading.Thread | None = None
         self._previous_fd = -1
 
     def start(self) -> None:
@@ -57,12 +63,42 @@ class SignalWatchdog:
         if not _forks_reset:
             os.register_at_fork(after_in_child=_reset_in_child)
             _forks_reset = True
-        threading.Thread(
+        self._read = read
+        self._start_thread()
+
+    def _start_thread(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(
             target=self._watch,
-            args=(read,),
+            args=(self._read,),
             daemon=True,
             name="django_parallel-signals",
-        ).start()
+        )
+        self._thread.start()
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._write, b"\0")
+        except OSError:
+            pass  # The watchdog has ended already.
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No watchdog thread for the block: a process that forks must have
+        no other thread. A signal meanwhile stays in the pipe, for the
+        thread started again after the block."""
+        if self._write is None or self._thread is None:
+            yield
+            return
+        self._stop.set()
+        self._wake()
+        self._thread.join()
+        self._thread = None
+        try:
+            yield
+        finally:
+            if self._write is not None:
+                self._start_thread()
 
     def stop(self) -> None:
         """Put the previous wake-up fd back and end the watchdog. The
@@ -71,13 +107,14 @@ class SignalWatchdog:
         if self._write is None:
             return
         signal.set_wakeup_fd(self._previous_fd)
+        self._closing = True
         self._stop.set()
-        try:
-            os.write(self._write, b"\0")
-        except OSError:
-            pass  # The watchdog has ended already.
+        self._wake()
         os.close(self._write)
         self._write = None
+        if self._thread is None:
+            # Paused: no thread is left to close the read end.
+            os.close(self._read)
 
     def _watch(self, read: int) -> None:
         # Handler calls seen at the last check: a signal is handled when a
@@ -106,7 +143,8 @@ class SignalWatchdog:
         except OSError:
             return
         finally:
-            os.close(read)
+            if self._closing:
+                os.close(read)
 
     def _ours_installed(self, signum: int) -> bool:
         # unittest's Ctrl-C handler (while tests run) lets the running test
