@@ -307,7 +307,8 @@ class ParentWatchFallbackTests(EveryStartMethod, MarkedRunTestCase):
         script.write_text(WATCHED_CHILD)
         process = subprocess.Popen(
             [sys.executable, str(script), str(self.marks), start_method],
-            env=self.environment(),
+            # The killed parent cannot remove its multiprocessing directory.
+            env=self.environment(env={"TMPDIR": str(self.tmp)}),
             start_new_session=True,
         )
         self.addCleanup(self.end, process)
