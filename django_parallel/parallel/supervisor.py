@@ -272,7 +272,12 @@ class Supervisor:
             # What a death in the class's fixtures leaves in the log starts
             # here (the worker is idle, so the log is not growing).
             slot.log_offset = _size(slot.plan.log_file)
-            slot.conn.send(slot.task)
+            try:
+                slot.conn.send(slot.task)
+            except OSError:
+                # It died after its last task: reaping it reports the death
+                # and puts this task back.
+                pass
         elif not slot.closing:
             slot.closing = True
             slot.exiting_since = time.monotonic()
