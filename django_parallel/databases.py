@@ -32,7 +32,7 @@ from django_parallel.dbcache import (
     save_serialized,
     serialized_path,
 )
-from django_parallel.errors import RunnerError
+from django_parallel.errors import RunnerError, first_line
 
 
 @dataclass
@@ -226,9 +226,7 @@ def check_server(alias: str) -> None:
         )
     exc = outcome[0]
     if exc is not None:
-        reason = (
-            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        )
+        reason = first_line(exc) or type(exc).__name__
         raise RunnerError(
             f"cannot connect to the database server for alias {alias!r} "
             f"({_vendor_display(connection)}): {reason}. Start the server or "
@@ -372,10 +370,9 @@ def clear_caches(aliases, *, log=print) -> list[str]:
             names = adapter.clear_cache()
             files = drop_serialized(alias)
         except Exception as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise RunnerError(
                 f"cannot clear the migrated-database cache of alias {alias!r}: "
-                f"{reason or type(exc).__name__}"
+                f"{first_line(exc) or type(exc).__name__}"
             ) from None
         for name in names:
             log(f"Dropped cached test database {name}.")

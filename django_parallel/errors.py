@@ -16,6 +16,13 @@ class RunnerError(Exception):
     """
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message ("" when it has none): what a
+    one-line error quotes of a driver's or the OS's longer report."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
 @contextmanager
 def exit_on_runner_error() -> Iterator[None]:
     try:

@@ -49,6 +49,7 @@ from pathlib import Path, PurePath
 import django
 
 from django_parallel.compat import signal_receivers
+from django_parallel.errors import first_line
 
 
 class FingerprintUnavailable(Exception):
@@ -71,8 +72,7 @@ def fingerprint(connection) -> str:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else ""
+    first = first_line(exc)
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
