@@ -75,6 +75,28 @@ class ParallelTestCase(ProjectTestCase):
             **kw,
         )
 
+    def start_held_run(self, moment: str, release) -> subprocess.Popen:
+        """``scenarios.test_normal`` in parallel (spawn), held at ``moment``
+        (it prints ``HELD <moment>``) until the file ``release`` exists."""
+        env = {
+            "TMPDIR": str(self.tmp),
+            "DP_HOLD": moment,
+            "DP_RELEASE": str(release),
+            **self.extra_env,
+        }
+        command = [sys.executable, "manage.py", "test", "scenarios.test_normal"]
+        command += ["--parallel", "2", "--start-method", "spawn"]
+        process = subprocess.Popen(
+            command,
+            cwd=self.project_dir,
+            env=self.environment(env=env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(process.kill)
+        return process
+
     def assertNothingLeft(self):
         super().assertNothingLeft()
         self.assertEqual(sorted(os.listdir(self.tmp)), [], "temporary files left")
@@ -949,31 +971,7 @@ class PhaseInterruptTests(ParallelTestCase):
         """Run until held at ``moment``, send ``signum`` to the runner, then
         release the hold once stderr shows ``released`` (at once if empty);
         the finished run."""
-        command = [
-            sys.executable,
-            "manage.py",
-            "test",
-            "scenarios.test_normal",
-            "--parallel",
-            "2",
-            "--start-method",
-            "spawn",
-        ]
-        env = {
-            "TMPDIR": str(self.tmp),
-            "DP_HOLD": moment,
-            "DP_RELEASE": str(self.release),
-            **self.extra_env,
-        }
-        process = subprocess.Popen(
-            command,
-            cwd=self.project_dir,
-            env=self.environment(env=env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.addCleanup(process.kill)
+        process = self.start_held_run(moment, self.release)
         stderr: list[str] = []
         seen = threading.Event()
 
@@ -998,7 +996,7 @@ class PhaseInterruptTests(ParallelTestCase):
         stdout.append(process.stdout.read())
         process.wait(120)
         reader.join(30)
-        return Run(command, process.returncode, "".join(stdout), "".join(stderr))
+        return Run(process.args, process.returncode, "".join(stdout), "".join(stderr))
 
     def assertEnded(self, run: Run, signum: int) -> None:
         self.release.unlink(missing_ok=True)
@@ -1055,22 +1053,7 @@ class StuckDriverSignalTests(ParallelTestCase):
 
     def test_sigterm_while_a_query_waits_for_a_lock(self):
         release = self.workdir / "release"
-        command = [sys.executable, "manage.py", "test", "scenarios.test_normal"]
-        command += ["--parallel", "2", "--start-method", "spawn"]
-        env = {
-            "TMPDIR": str(self.tmp),
-            "DP_HOLD": "migrated",
-            "DP_RELEASE": str(release),
-        }
-        process = subprocess.Popen(
-            command,
-            cwd=self.project_dir,
-            env=self.environment(env=env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.addCleanup(process.kill)
+        process = self.start_held_run("migrated", release)
         for line in process.stdout:
             if "HELD migrated" in line:
                 break
@@ -1105,7 +1088,7 @@ class StuckDriverSignalTests(ParallelTestCase):
         lock.stdin.close()
         lock.wait(30)
         stdout, stderr = process.communicate(timeout=120)
-        run = Run(command, process.returncode, stdout, stderr)
+        run = Run(process.args, process.returncode, stdout, stderr)
         release.unlink()
         self.assertExit(run, 128 + signal.SIGTERM)
         self.assertNothingLeft()
