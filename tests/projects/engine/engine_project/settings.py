@@ -117,3 +117,6 @@ if os.environ.get("DP_HOLD"):
     from scenarios.holds import install
 
     install()
+
+if os.environ.get("DP_BOOT_TIMEOUT"):
+    DJANGO_PARALLEL = {"boot_timeout": float(os.environ["DP_BOOT_TIMEOUT"])}
