@@ -282,6 +282,29 @@ class ConnectBoundTests(ProjectTestCase):
         self.assertNothingLeft()
 
 
+class LongTestNameTests(ProjectTestCase):
+    """A test database name one short of the server's limit on names: the
+    clones' names (``<name>_<slot>``) would be past it, and PostgreSQL would
+    cut them all to the same name (MySQL refuses them); each clone gets a
+    distinct name within the limit instead, and is dropped."""
+
+    project = "engine"
+
+    def test_parallel_run(self):
+        limit = 63 if self.backend == "postgresql" else 64
+        prefix = f"test_{self.db_name}_"
+        test_name = prefix + "x" * (limit - 1 - len(prefix))
+        run = self.run_tests(
+            "scenarios.test_normal",
+            "scenarios.test_probe",
+            "--parallel",
+            "2",
+            env={"DP_TEST_NAME": test_name},
+        )
+        self.assertCounts(run, passed=9)
+        self.assertNothingLeft()
+
+
 class SilentServerTests(ProjectTestCase):
     """A server that accepts the connection and never answers ends the run
     with one line (the runner's connect bound), and SIGTERM ends a run stuck
@@ -367,4 +390,5 @@ globals().update(backend_variants(AliasSelectionTests))
 globals().update(backend_variants(ServerDownTests))
 globals().update(backend_variants(SilentServerTests))
 globals().update(backend_variants(ConnectBoundTests))
-del ServerDownTests, SilentServerTests, ConnectBoundTests
+globals().update(backend_variants(LongTestNameTests))
+del ServerDownTests, SilentServerTests, ConnectBoundTests, LongTestNameTests

@@ -185,6 +185,7 @@ class MySQLCloneAdapter(CloneAdapter):
     # MariaDB's and MySQL's limit on a database name, in characters (a
     # limit in bytes is kept, which is stricter).
     cache_name_limit = 64
+    name_limit = 64
 
     def cache_location(self, fingerprint: str) -> str:
         return self.server_cache_name(fingerprint)

@@ -69,6 +69,7 @@ class PostgreSQLCloneAdapter(CloneAdapter):
     supports_cache = True
     # NAMEDATALEN - 1 bytes: PostgreSQL cuts longer names without an error.
     cache_name_limit = 63
+    name_limit = 63
 
     def cache_location(self, fingerprint: str) -> str:
         return self.server_cache_name(fingerprint)
