@@ -28,7 +28,9 @@ from django_parallel.backends import adapter_for
 from django_parallel.compat import CREATE_TEST_DB_KWARGS
 from django_parallel.dbcache import (
     cache_location,
+    drop_exports,
     drop_serialized,
+    import_entry,
     load_serialized,
     save_serialized,
     serialized_path,
@@ -324,6 +326,9 @@ def _create(
     if cache is not None:
         location = cache_location(connection, cache, verbosity)
     try:
+        if location is not None and not cache.cached(location):
+            # A CI job's fresh server, with .django_parallel/ restored.
+            import_entry(connection, cache, location, verbosity)
         if location is not None and cache.cached(location):
             _restore(connection, cache, location, verbosity, interactive, test_name)
         else:
@@ -412,7 +417,7 @@ def clear_caches(aliases, *, log=print) -> list[str]:
         check_server(alias)
         try:
             names = adapter.clear_cache()
-            files = drop_serialized(alias)
+            files = drop_serialized(alias) + drop_exports(adapter)
         except Exception as exc:
             raise RunnerError(
                 f"cannot clear the migrated-database cache of alias {alias!r}: "
@@ -421,7 +426,7 @@ def clear_caches(aliases, *, log=print) -> list[str]:
         for name in names:
             log(f"Dropped cached test database {name}.")
         for path in files:
-            log(f"Dropped cached serialized contents {path}.")
+            log(f"Dropped cached file {path}.")
         dropped += names + files
     if not dropped:
         log("No migrated-database cache entries to drop.")

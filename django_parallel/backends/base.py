@@ -166,6 +166,22 @@ class CloneAdapter:
     def make_spare(self, location: str, number: int = 0) -> None:
         """Make spare ``number`` of ``location`` for the next run."""
 
+    # Exported entries (``manage.py test_db_cache export``): a file made by
+    # the server's own dump program, which a run on another server (a CI
+    # job's) loads instead of migrating. Empty: this backend's entries are
+    # files already (SQLite), or cannot be exported.
+    dump_suffix = ""
+
+    def dump_entry(self, location: str, path: str) -> dict:
+        """Write cache entry ``location`` to the file ``path``; return what
+        loading it needs besides the file (the database's encoding, say)."""
+        raise NotImplementedError
+
+    def load_entry(self, location: str, path: str, details: dict) -> bool:
+        """Make cache entry ``location`` from the file ``path`` that
+        ``dump_entry`` wrote; False when an entry appeared meanwhile."""
+        raise NotImplementedError
+
     def spare_name(self, location: str, number: int = 0, kind: str = "next") -> str:
         # Cache names leave room for this suffix (see cache_stem).
         return f"{location}_{kind}{number or ''}"
@@ -216,7 +232,7 @@ class CloneAdapter:
             re.fullmatch(
                 re.escape(stem)
                 + f"[0-9a-f]{{{FINGERPRINT_CHARS}}}"
-                + r"(?:_(?:next|part)\d*)?",
+                + r"(?:_(?:next|part|load)\d*)?",
                 name,
             )
             for stem in stems
