@@ -120,3 +120,7 @@ if os.environ.get("DP_HOLD"):
 
 if os.environ.get("DP_BOOT_TIMEOUT"):
     DJANGO_PARALLEL = {"boot_timeout": float(os.environ["DP_BOOT_TIMEOUT"])}
+
+if os.environ.get("DP_RUNNER_APP"):
+    # The runner's management commands (test_db_cache, clear_test_db_cache).
+    INSTALLED_APPS = ["django_parallel", *INSTALLED_APPS]
