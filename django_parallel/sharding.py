@@ -115,14 +115,25 @@ def unit_key(test: unittest.TestCase) -> str:
     return class_key(test)
 
 
-def split(estimates: Mapping[str, float], total: int) -> dict[str, int]:
+def split(
+    estimates: Mapping[str, float],
+    total: int,
+    sizes: Mapping[str, int] | None = None,
+) -> dict[str, int]:
     """Each unit's shard (1-based): the longest unit goes to the least
-    loaded shard, ties to the lower name and the lower shard number."""
+    loaded shard. Ties go to the bigger unit (``sizes``: its test count)
+    and then the lower name, and to the shard with fewer tests and then the
+    lower number: classes recorded as taking no time (0.0 after rounding)
+    still spread out."""
+    sizes = sizes or {}
     loads = [0.0] * total
+    tests = [0] * total
     shards = {}
-    for key in sorted(estimates, key=lambda k: (-estimates[k], k)):
-        shard = min(range(total), key=lambda s: (loads[s], s))
+    order = sorted(estimates, key=lambda k: (-estimates[k], -sizes.get(k, 1), k))
+    for key in order:
+        shard = min(range(total), key=lambda s: (loads[s], tests[s], s))
         loads[shard] += estimates[key]
+        tests[shard] += sizes.get(key, 1)
         shards[key] = shard + 1
     return shards
 
@@ -170,7 +181,9 @@ def plan_shards(
     # import's unit is its own key, so it goes by test count.
     known = {k: durations[k] for k in keys if k in durations}
     estimates = dict(zip(keys, estimate_durations(groups, known), strict=True))
-    return ShardPlan(request, split(estimates, request.total), estimates, recorded)
+    sizes = {k: len(units[k]) for k in keys}
+    shards = split(estimates, request.total, sizes)
+    return ShardPlan(request, shards, estimates, recorded)
 
 
 def select_shard(tests: Sequence[unittest.TestCase], plan: ShardPlan) -> list:

@@ -143,6 +143,14 @@ class SplitTests(unittest.TestCase):
             rng.shuffle(keys)
             self.assertEqual(split({k: estimates[k] for k in keys}, 4), expected)
 
+    def test_classes_recorded_as_taking_no_time_still_spread(self):
+        sizes = {f"m.C{i}": 1 + i % 3 for i in range(8)}
+        shards = split(dict.fromkeys(sizes, 0.0), 4, sizes)
+        tests = [
+            sum(n for k, n in sizes.items() if shards[k] == s) for s in (1, 2, 3, 4)
+        ]
+        self.assertLessEqual(max(tests) - min(tests), 1, tests)
+
     def test_plan_by_record_then_by_test_count(self):
         tests = tests_of(CLASSES)
         plan = plan_shards(tests, ShardRequest(1, 2), PLANTED)
