@@ -46,7 +46,7 @@ def save_shard_durations(
                 "index": plan.request.index,
                 "total": plan.request.total,
                 "split": plan.digest,
-                "units": sorted(plan.mine()),
+                "planned": sorted(plan.mine()),
             }
         },
     )

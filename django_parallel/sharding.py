@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import unittest
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -107,12 +108,26 @@ def resolve_shard(value, environ: Mapping[str, str]) -> ShardRequest | None:
     return parse_shard(value)
 
 
-def unit_key(test: unittest.TestCase) -> str:
-    """The unit a shard gets: a test class; a module that failed to import
-    is its own unit (all such failures share one class)."""
+def class_of(test: unittest.TestCase) -> str:
+    """The class a test counts under: its class, or for a module that
+    failed to import, that failure (all such failures share one class)."""
     if isinstance(test, unittest.loader._FailedTest):
         return test.id()
     return class_key(test)
+
+
+def unit_of(test: unittest.TestCase) -> str:
+    """What goes to one shard whole: a class, or every class of a module
+    with module fixtures, whose setUpModule then runs (and fails, if it
+    does) once, as in an unsharded run."""
+    if not isinstance(test, unittest.loader._FailedTest):
+        module = sys.modules.get(type(test).__module__)
+        if any(
+            callable(getattr(module, name, None))
+            for name in ("setUpModule", "tearDownModule")
+        ):
+            return f"module {type(test).__module__}"
+    return class_of(test)
 
 
 def split(
@@ -143,9 +158,9 @@ class ShardPlan:
     """The split of a suite, as one job sees it."""
 
     request: ShardRequest
-    # Unit key -> shard number, for every unit of the selected suite.
+    # Class (see class_of) -> shard number, for every class selected.
     shards: dict[str, int]
-    # Unit key -> the seconds the split assumed.
+    # Class -> the seconds the split assumed.
     estimates: dict[str, float]
     recorded: bool
 
@@ -171,25 +186,34 @@ def plan_shards(
 ) -> ShardPlan:
     """Split ``tests`` (any order) by the recorded ``durations`` per class;
     an unrecorded class is estimated from its test count."""
-    units: dict[str, list] = {}
+    classes: dict[str, list] = {}
+    unit_of_class: dict[str, str] = {}
     for test in tests:
-        units.setdefault(unit_key(test), []).append(test)
-    keys = sorted(units)
-    groups = [units[k] for k in keys]
-    recorded = any(k in durations for k in keys)
+        key = class_of(test)
+        classes.setdefault(key, []).append(test)
+        unit_of_class.setdefault(key, unit_of(test))
+    keys = sorted(classes)
     # estimate_durations keys a group by its first test's class; a failed
-    # import's unit is its own key, so it goes by test count.
+    # import is not in ``known``, so it goes by test count.
     known = {k: durations[k] for k in keys if k in durations}
-    estimates = dict(zip(keys, estimate_durations(groups, known), strict=True))
-    sizes = {k: len(units[k]) for k in keys}
-    shards = split(estimates, request.total, sizes)
-    return ShardPlan(request, shards, estimates, recorded)
+    estimates = dict(
+        zip(keys, estimate_durations([classes[k] for k in keys], known), strict=True)
+    )
+    unit_seconds: dict[str, float] = {}
+    unit_sizes: dict[str, int] = {}
+    for key in keys:
+        unit = unit_of_class[key]
+        unit_seconds[unit] = unit_seconds.get(unit, 0.0) + estimates[key]
+        unit_sizes[unit] = unit_sizes.get(unit, 0) + len(classes[key])
+    units = split(unit_seconds, request.total, unit_sizes)
+    shards = {key: units[unit_of_class[key]] for key in keys}
+    return ShardPlan(request, shards, estimates, bool(known))
 
 
 def select_shard(tests: Sequence[unittest.TestCase], plan: ShardPlan) -> list:
     """The tests of this job's shard, in their given order."""
     mine = plan.mine()
-    return [test for test in tests if unit_key(test) in mine]
+    return [test for test in tests if class_of(test) in mine]
 
 
 def describe_shard(plan: ShardPlan, tests: int) -> str:

@@ -7,6 +7,7 @@ import json
 import random
 import re
 import sys
+import types
 import unittest
 from pathlib import Path
 
@@ -184,6 +185,31 @@ class SplitTests(unittest.TestCase):
         self.assertEqual(sorted(plan.shards.values()), [1, 2])
 
 
+class ModuleFixtureTests(unittest.TestCase):
+    """The classes of a module with setUpModule go to one shard together."""
+
+    def setUp(self):
+        self.module = types.ModuleType("dp_fixture_module")
+        self.module.setUpModule = lambda: None
+        sys.modules[self.module.__name__] = self.module
+        self.addCleanup(sys.modules.pop, self.module.__name__)
+
+    def test_together(self):
+        counts = {f"dp_fixture_module.C{i}": 1 for i in range(4)}
+        counts.update({f"elsewhere.D{i}": 1 for i in range(4)})
+        tests = tests_of(counts)
+        plan = plan_shards(tests, ShardRequest(1, 4), {})
+        fixture_shards = {s for k, s in plan.shards.items() if k.startswith("dp_")}
+        self.assertEqual(len(fixture_shards), 1)
+        self.assertEqual(sorted(plan.shards), sorted(counts))
+        # The four others fill the three other shards.
+        self.assertEqual(len(set(plan.shards.values())), 4)
+        del self.module.setUpModule
+        plan = plan_shards(tests, ShardRequest(1, 4), {})
+        fixture_shards = {s for k, s in plan.shards.items() if k.startswith("dp_")}
+        self.assertEqual(len(fixture_shards), 4)
+
+
 class MergeTests(unittest.TestCase):
     def setUp(self):
         import tempfile
@@ -293,8 +319,8 @@ class ShardRunTests(ProjectTestCase):
             shard = self.shard_file(index, total)
             self.assertEqual(shard["shard"]["index"], index)
             # Every class planned for the shard ran (and was measured).
-            self.assertEqual(sorted(shard["classes"]), shard["shard"]["units"])
-            seen.extend(shard["shard"]["units"])
+            self.assertEqual(sorted(shard["classes"]), shard["shard"]["planned"])
+            seen.extend(shard["shard"]["planned"])
         self.assertEqual(sorted(seen), sorted(CLASSES))
         self.assertEqual(sum(run.summary["passed"] for run, _ in runs), TESTS)
         # Every job split alike.
@@ -329,7 +355,10 @@ class ShardRunTests(ProjectTestCase):
                     runs.append((run, line))
                 self.assertExactCover(total, runs)
                 loads = [
-                    sum(PLANTED[k] for k in self.shard_file(i, total)["shard"]["units"])
+                    sum(
+                        PLANTED[k]
+                        for k in self.shard_file(i, total)["shard"]["planned"]
+                    )
                     for i in range(1, total + 1)
                 ]
                 self.assertLessEqual(max(loads), 1.1 * min(loads), loads)
