@@ -453,7 +453,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser,
         "--shard",
         nargs="?",
-        const="ci",
+        const="ci",  # sharding.FROM_CI: read K and N from the CI system
         type=_shard_type,
         metavar="K/N",
         help="Run only shard K of N: the selected test classes split into N "

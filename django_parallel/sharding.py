@@ -3,9 +3,9 @@
 Every job computes the same split on its own from the same inputs (the
 selected test classes and the durations record), so the jobs need not talk
 to each other: the CI system's own matrix runs them. The split is greedy,
-longest class first onto the least loaded shard, which depends only on class
-names and recorded seconds, never on discovery order, hash seeds or the
-machine.
+longest unit (a class, or a module with module fixtures) first onto the
+least loaded shard, which depends only on class names, test counts and
+recorded seconds, never on discovery order, hash seeds or the machine.
 """
 
 from __future__ import annotations

@@ -402,6 +402,14 @@ class ShardRunTests(ProjectTestCase):
         self.assertFalse((self.record_dir / "durations.json").exists())
         self.assertNothingLeft()
 
+    def test_a_shard_with_no_classes_passes(self):
+        run, line = self.run_shard("--shard=13/13")
+        self.assertEqual(line[2:5], ("0", "0", str(len(CLASSES))))
+        self.assertCounts(run)
+        shard = self.shard_file(13, 13)
+        self.assertEqual((shard["classes"], shard["shard"]["planned"]), ({}, []))
+        self.assertNothingLeft()
+
     def test_bad_shards_are_one_line(self):
         run = self.run_tests("--shard", "3/2", mode="app")
         self.assertOneLineError(run, "argument --shard: ")
