@@ -11,6 +11,7 @@ recorded seconds, never on discovery order, hash seeds or the machine.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import sys
 import unittest
@@ -190,12 +191,19 @@ def plan_shards(
     unit_of_class: dict[str, str] = {}
     for test in tests:
         key = class_of(test)
-        classes.setdefault(key, []).append(test)
-        unit_of_class.setdefault(key, unit_of(test))
+        if key not in classes:
+            classes[key] = []
+            unit_of_class[key] = unit_of(test)
+        classes[key].append(test)
     keys = sorted(classes)
     # estimate_durations keys a group by its first test's class; a failed
-    # import is not in ``known``, so it goes by test count.
-    known = {k: durations[k] for k in keys if k in durations}
+    # import is not in ``known``, so it goes by test count. A hand-edited
+    # record's NaN or negative time would unbalance the split: ignored.
+    known = {
+        k: durations[k]
+        for k in keys
+        if k in durations and math.isfinite(durations[k]) and durations[k] >= 0
+    }
     estimates = dict(
         zip(keys, estimate_durations([classes[k] for k in keys], known), strict=True)
     )

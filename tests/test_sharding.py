@@ -164,6 +164,14 @@ class SplitTests(unittest.TestCase):
         )
         self.assertEqual(unrecorded.load(1), unrecorded.load(2))
 
+    def test_a_nonsense_record_counts_as_no_record(self):
+        tests = tests_of(CLASSES)
+        nonsense = dict.fromkeys(CLASSES, float("nan"))
+        nonsense[next(iter(CLASSES))] = -5.0
+        plan = plan_shards(tests, ShardRequest(1, 2), nonsense)
+        self.assertFalse(plan.recorded)
+        self.assertEqual(plan.shards, plan_shards(tests, ShardRequest(1, 2), {}).shards)
+
     def test_selection_keeps_order_and_whole_classes(self):
         tests = tests_of(CLASSES)
         chosen = []
