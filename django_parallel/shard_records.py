@@ -12,6 +12,7 @@ one sharded run.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,12 +78,15 @@ def read_shard_file(path: str) -> ShardFile:
         data = None
     classes = data.get("classes") if isinstance(data, dict) else None
     if not isinstance(classes, dict) or not all(
-        isinstance(v, (int, float)) and not isinstance(v, bool)
+        isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and math.isfinite(v)
+        and v >= 0
         for v in classes.values()
     ):
         raise RunnerError(
-            f"{path} is not a durations record (JSON with per-class seconds "
-            "under 'classes'); give the durations-shard-K-of-N.json files the "
+            f"{path} is not a durations record (JSON with per-class seconds, "
+            "0 or more, under 'classes'); give the durations-shard-K-of-N.json files the "
             "shards wrote"
         )
     bins = data.get("bins")

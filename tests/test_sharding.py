@@ -274,7 +274,14 @@ class MergeTests(unittest.TestCase):
     def test_bad_files(self):
         into = str(self.dir / "durations.json")
         bad = self.dir / "bad.json"
-        for content in ("not json", "[]", '{"classes": {"a.A": "slow"}}', "{}"):
+        for content in (
+            "not json",
+            "[]",
+            "{}",
+            '{"classes": {"a.A": "slow"}}',
+            '{"classes": {"a.A": NaN}}',
+            '{"classes": {"a.A": -1}}',
+        ):
             bad.write_text(content)
             with (
                 self.subTest(content=content),
