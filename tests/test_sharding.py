@@ -1,5 +1,5 @@
 """``--shard K/N``: the split on its own (pure, fast), and real shard runs of
-the ``shards`` project, whose known suite has 12 classes and 26 tests, under
+the ``shards`` project, whose known suite has 14 classes and 28 tests, under
 spawn, forkserver and fork, merged back with ``python -m django_parallel
 durations merge``."""
 
@@ -39,11 +39,16 @@ CLASSES = {
     "library.tests.test_plain.SlugTests": 3,
     "library.tests.test_plain.ClockTests": 1,
     "library.tests.test_plain.MathTests": 2,
+    # One module fixture (setUpModule) for both.
+    "library.tests.test_fixtures.FirstFixtureTests": 1,
+    "library.tests.test_fixtures.SecondFixtureTests": 1,
 }
 TESTS = sum(CLASSES.values())
 # A planted record: seconds per class, chosen unlike the test counts so a
 # split by counts would not balance them.
-PLANTED = dict(zip(sorted(CLASSES), [8, 7, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1], strict=True))
+PLANTED = dict(
+    zip(sorted(CLASSES), [8, 7, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 1], strict=True)
+)
 SHARD_LINE = re.compile(
     r"^Shard (\d+)/(\d+)(?: \(from [^)]*\))?: (\d+) test\(s\) in (\d+) of (\d+) "
     r"class\(es\), split by (recorded durations|test counts) \(split (\w+)\)\.$",
@@ -390,7 +395,7 @@ class ShardRunTests(ProjectTestCase):
         )
         self.assertExit(merge, 0)
         self.assertEqual(merge.stderr, "")
-        self.assertIn("Merged 12 class(es) from 4 file(s)", merge.stdout)
+        self.assertIn("Merged 14 class(es) from 4 file(s)", merge.stdout)
         merged = json.loads((self.record_dir / "durations.json").read_text())
         measured = {}
         for path in files:
@@ -417,11 +422,27 @@ class ShardRunTests(ProjectTestCase):
         self.assertFalse((self.record_dir / "durations.json").exists())
         self.assertNothingLeft()
 
+    def test_a_failing_module_fixture_counts_once(self):
+        # Split by test counts (no record yet), the two classes under the
+        # fixture would go to different shards if split apart.
+        env = {"DP_FAIL_MODULE_FIXTURE": "1"}
+        counts = {"passed": 0, "errors": 0}
+        for index in (1, 2):
+            run = self.run_tests(f"--shard={index}/2", env=env)
+            self.assertIn(run.returncode, (0, 1), run.describe())
+            for key in counts:
+                counts[key] += run.summary[key]
+        whole = self.run_tests(env=env)
+        self.assertExit(whole, 1)
+        self.assertCounts(whole, passed=TESTS - 2, errors=1)
+        self.assertEqual(counts, {"passed": TESTS - 2, "errors": 1})
+        self.assertNothingLeft()
+
     def test_a_shard_with_no_classes_passes(self):
-        run, line = self.run_shard("--shard=13/13")
+        run, line = self.run_shard("--shard=15/15")
         self.assertEqual(line[2:5], ("0", "0", str(len(CLASSES))))
         self.assertCounts(run)
-        shard = self.shard_file(13, 13)
+        shard = self.shard_file(15, 15)
         self.assertEqual((shard["classes"], shard["shard"]["planned"]), ({}, []))
         self.assertNothingLeft()
 

@@ -1,4 +1,4 @@
-"""Settings of the project whose suite is split into shards: a dozen small
+"""Settings of the project whose suite is split into shards: fourteen small
 classes of every kind (TestCase, TransactionTestCase, SimpleTestCase, plain
 unittest), quick to run, on an SQLite database under DP_DB_DIR.
 
