@@ -302,9 +302,8 @@ class MergeTests(unittest.TestCase):
             merge_records([good], good)
 
 
-class ShardRunTests(ProjectTestCase):
-    """Real shard runs: each class in exactly one shard, the record left
-    alone, each shard's own file, and the merge."""
+class ShardProjectTestCase(ProjectTestCase):
+    """Real shard runs of the shards project."""
 
     project = "shards"
 
@@ -345,6 +344,11 @@ class ShardRunTests(ProjectTestCase):
         self.assertEqual(sum(run.summary["passed"] for run, _ in runs), TESTS)
         # Every job split alike.
         self.assertEqual(len({line[-1] for _, line in runs}), 1)
+
+
+class BalancedShardsTests(ShardProjectTestCase):
+    """Each class in exactly one shard, balanced by the record, which the
+    shards leave alone; each shard's own file, and the merge."""
 
     def test_shards_cover_the_suite_once_balanced_by_the_record(self):
         whole = self.run_tests()
@@ -405,6 +409,10 @@ class ShardRunTests(ProjectTestCase):
             expected = PLANTED[key] + 0.5 * (measured[key] - PLANTED[key])
             self.assertAlmostEqual(merged["classes"][key], expected, places=3)
         self.assertNothingLeft()
+
+
+class ShardRunTests(ShardProjectTestCase):
+    """The CI variables, module fixtures, empty shards and bad input."""
 
     def test_bare_shard_reads_the_ci_variables(self):
         # No record yet: split by test counts. CircleCI counts from 0,
