@@ -79,7 +79,7 @@ def shard_from_ci(environ: Mapping[str, str]) -> ShardRequest:
         if not index_text and total_text == "1":
             # A job that is not split: the whole suite.
             return ShardRequest(1, 1, source)
-        if not (index_text.isdigit() and total_text.isdigit()):
+        if not (index_text.isdecimal() and total_text.isdecimal()):
             raise RunnerError(
                 f"--shard read {source} as {index_text!r}/{total_text!r}; "
                 "both must be whole numbers (or give --shard K/N)"
