@@ -223,6 +223,18 @@ def _restarts_type(value: str) -> int:
     )
 
 
+def _shard_type(value: str):
+    from django_parallel.sharding import FROM_CI, parse_shard
+
+    # argparse passes a bare --shard's const through here too.
+    if value == FROM_CI:
+        return value
+    try:
+        return parse_shard(value)
+    except RunnerError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--shard ")) from None
+
+
 def _add(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
     """Add an option unless the command already defines it.
 
@@ -443,6 +455,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         metavar="N",
         help="Show the N slowest tests (0 for all).",
+    )
+    _add(
+        parser,
+        "--shard",
+        nargs="?",
+        const="ci",  # sharding.FROM_CI: read K and N from the CI system
+        type=_shard_type,
+        metavar="K/N",
+        help="Run only shard K of N: the selected test classes split into N "
+        "shards balanced by recorded durations, the same on every machine. "
+        "Without K/N, read them from GitLab, CircleCI or Buildkite's "
+        "variables.",
     )
     _add(
         parser,

@@ -77,6 +77,13 @@ from django_parallel.reporting import (
     TestResult,
     TextTestRunner,
 )
+from django_parallel.shard_records import save_shard_durations, shard_durations_path
+from django_parallel.sharding import (
+    describe_shard,
+    plan_shards,
+    resolve_shard,
+    select_shard,
+)
 from django_parallel.testcases import install_on_commit_capture
 
 
@@ -116,6 +123,7 @@ class Runner:
         max_restarts=NOT_GIVEN,
         db_cache=NOT_GIVEN,
         clear_db_cache=False,
+        shard=None,
         **kwargs,
     ):
         with exit_on_runner_error():
@@ -162,6 +170,9 @@ class Runner:
             # Settings only: bounds a team sets once, if ever.
             self.connect_timeout = defaults["connect_timeout"]
             self.boot_timeout = defaults["boot_timeout"]
+            # A ShardRequest, or None to run every selected test.
+            self.shard = resolve_shard(shard, os.environ)
+            self.shard_plan = None
             if self.pdb and self.parallel > 1:
                 raise RunnerError(
                     "--pdb needs the tests in this process; drop --pdb or run "
@@ -242,6 +253,12 @@ class Runner:
             tests, bins, shuffler=self._shuffler, reverse=self.reverse
         )
         self.log(f"Found {len(tests)} test(s).")
+        if self.shard is not None:
+            self.shard_plan = plan_shards(
+                tests, self.shard, load_durations(durations_path())
+            )
+            tests = select_shard(tests, self.shard_plan)
+            self.log(describe_shard(self.shard_plan, len(tests)))
         if self.parallel > 1:
             groups = [list(g) for _, g in itertools.groupby(tests, type)]
             # Classes are the unit of work: more processes would sit idle.
@@ -556,7 +573,7 @@ class Runner:
         measured = getattr(suite, "class_seconds", None) or getattr(
             result, "class_durations", None
         )
-        if measured:
+        if measured or self.shard_plan is not None:
             groups = [[test] for test in iter_tests(suite)]
             bins = dict(
                 zip(
@@ -566,7 +583,17 @@ class Runner:
                 )
             )
             try:
-                save_durations(durations_path(), measured, bins)
+                if self.shard_plan is None:
+                    save_durations(durations_path(), measured, bins)
+                else:
+                    # Every shard must split from the same record: a shard
+                    # writes its own file, and a merge updates the record.
+                    save_shard_durations(
+                        shard_durations_path(self.shard),
+                        self.shard_plan,
+                        measured or {},
+                        bins,
+                    )
             except OSError as exc:
                 self.log(f"Could not record test durations: {exc}", logging.WARNING)
 

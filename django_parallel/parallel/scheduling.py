@@ -71,8 +71,20 @@ def save_durations(
         blended = seconds if old is None else old + NEW_RUN_WEIGHT * (seconds - old)
         merged[key] = round(blended, 4)
     merged_bins = {**load_bins(path), **(bins or {})}
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".durations-")
+    write_record(path, merged, merged_bins)
+
+
+def write_record(
+    path: str,
+    classes: dict[str, float],
+    bins: dict[str, int],
+    extra: dict | None = None,
+) -> None:
+    """Write a durations record (``extra`` adds top-level keys), atomically."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fd, temporary = tempfile.mkstemp(
+        dir=os.path.dirname(path) or ".", prefix=".durations-"
+    )
     try:
         # mkstemp makes the file 0600; the record is an ordinary project
         # file, so it gets the mode the umask gives every other one.
@@ -81,10 +93,9 @@ def save_durations(
             json.dump(
                 {
                     "version": 1,
-                    "classes": dict(sorted(merged.items())),
-                    "bins": {
-                        k: merged_bins[k] for k in sorted(merged) if k in merged_bins
-                    },
+                    "classes": dict(sorted(classes.items())),
+                    "bins": {k: bins[k] for k in sorted(classes) if k in bins},
+                    **(extra or {}),
                 },
                 file,
                 indent=1,
