@@ -45,6 +45,8 @@ PROJECT_DEFAULTS = {
     # Worker processes a parallel run may replace before it gives up.
     "max_restarts": 10,
     "db_cache": True,
+    # A path: write a JUnit XML report of every run there.
+    "junit_xml": None,
 }
 
 START_METHODS = ("spawn", "forkserver", "fork")
@@ -436,6 +438,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         metavar="N",
         help="Show the N slowest tests (0 for all).",
+    )
+    _add(
+        parser,
+        "--junit-xml",
+        dest="junit_xml",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="Write a JUnit XML report of the run to PATH, for a CI "
+        "system's test report.",
+    )
+    _add(
+        parser,
+        "--no-junit-xml",
+        action="store_const",
+        const=None,
+        dest="junit_xml",
+        default=argparse.SUPPRESS,
+        help="Write no JUnit XML report even when settings ask for one.",
     )
     _add(
         parser,

@@ -12,6 +12,7 @@ created, the tests run onto one unittest result, and a summary closes it.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import faulthandler
 import gc
 import io
@@ -46,6 +47,7 @@ from django_parallel.interrupts import (
     exit_interrupted,
     signals_end_the_run,
 )
+from django_parallel.junit import JUnitRecorder, resolve_path, write_report
 from django_parallel.options import (
     NOT_GIVEN,
     add_arguments,
@@ -116,6 +118,7 @@ class Runner:
         max_restarts=NOT_GIVEN,
         db_cache=NOT_GIVEN,
         clear_db_cache=False,
+        junit_xml=NOT_GIVEN,
         **kwargs,
     ):
         with exit_on_runner_error():
@@ -159,6 +162,12 @@ class Runner:
             self.max_restarts = pick("max_restarts", max_restarts)
             self.db_cache = bool(pick("db_cache", db_cache))
             self.clear_db_cache = clear_db_cache
+            self.junit_xml = resolve_path(
+                pick("junit_xml", junit_xml),
+                "--junit-xml"
+                if junit_xml is not NOT_GIVEN
+                else "settings.DJANGO_PARALLEL['junit_xml']",
+            )
             if self.pdb and self.parallel > 1:
                 raise RunnerError(
                     "--pdb needs the tests in this process; drop --pdb or run "
@@ -328,6 +337,8 @@ class Runner:
             kwargs["buffer"] = False
         runner = self.test_runner(**kwargs)
         self._text_runner = runner
+        if getattr(self, "_junit", None) is not None:
+            suite = self._junit.observe(suite)
         try:
             return runner.run(suite)
         finally:
@@ -364,6 +375,7 @@ class Runner:
 
     def _run_tests(self, test_labels, extra_tests) -> int:
         self._workspace = None
+        self._junit = JUnitRecorder() if self.junit_xml else None
         self.setup_test_environment()
         # The worker processes of a parallel run; Workers owns their whole
         # life, and documents why each call below comes where it does.
@@ -409,6 +421,7 @@ class Runner:
             result = None
             interrupted = False
             started = time.perf_counter()
+            started_at = datetime.datetime.now().astimezone()
             try:
                 self.run_checks(databases)
                 if parallel:
@@ -429,7 +442,9 @@ class Runner:
                         if interrupted:
                             # unittest's dots may have stopped mid-line.
                             print(file=sys.stderr)
-                        self.report_summary(result, time.perf_counter() - started)
+                        seconds = time.perf_counter() - started
+                        self._write_junit(seconds, started_at)
+                        self.report_summary(result, seconds)
                         self._record_durations(result, suite)
                     with self.time_keeper.timed("Total database teardown"):
                         self.teardown_databases(old_config)
@@ -540,6 +555,30 @@ class Runner:
             )
 
         return databases
+
+    def _write_junit(self, seconds: float, started_at) -> None:
+        """Write the JUnit XML report; one that cannot be written (or
+        recorded) is a warning: the run's own result stands."""
+        recorder = self._junit
+        if recorder is None:
+            return
+        problem = recorder.broken
+        if not recorder.attached:
+            problem = "the test runner never ran the suite it was given"
+        if problem is None:
+            try:
+                write_report(self.junit_xml, recorder, seconds, started_at)
+            except OSError as exc:
+                problem = f"{exc.strerror or exc} ({self.junit_xml})"
+        if problem is None:
+            self.log(f"JUnit XML report written to {self.junit_xml}")
+        else:
+            sys.stdout.flush()
+            print(
+                f"django-parallel: warning: no JUnit XML report: {problem}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def _record_durations(self, result, suite) -> None:
         if result.shouldStop:
