@@ -47,7 +47,7 @@ from django_parallel.interrupts import (
     exit_interrupted,
     signals_end_the_run,
 )
-from django_parallel.junit import JUnitRecorder, resolve_path, write_report
+from django_parallel.junit import JUnitRecorder, resolve_path, target, write_report
 from django_parallel.options import (
     NOT_GIVEN,
     add_arguments,
@@ -565,13 +565,15 @@ class Runner:
         problem = recorder.broken
         if not recorder.attached:
             problem = "the test runner never ran the suite it was given"
+        # A shard (--shard) writes a file of its own.
+        path, name = target(self.junit_xml, getattr(self, "shard", None))
         if problem is None:
             try:
-                write_report(self.junit_xml, recorder, seconds, started_at)
+                write_report(path, recorder, seconds, started_at, name)
             except OSError as exc:
-                problem = f"{exc.strerror or exc} ({self.junit_xml})"
+                problem = f"{exc.strerror or exc} ({path})"
         if problem is None:
-            self.log(f"JUnit XML report written to {self.junit_xml}")
+            self.log(f"JUnit XML report written to {path}")
         else:
             sys.stdout.flush()
             print(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import types
 import unittest
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from support import Run
 from test_parallel import ParallelTestCase
 
 from django_parallel.errors import RunnerError
+from django_parallel.junit import target
 from django_parallel.junit.paths import resolve_path, shard_path
 from django_parallel.junit.recorder import CaseRecord, Problem, names
 from django_parallel.junit.writer import JUnitReport, counts, render, xml_text
@@ -346,6 +348,14 @@ class PathTests(unittest.TestCase):
     def test_shard_files(self):
         self.assertEqual(shard_path("/r/junit.xml", 1, 4), "/r/junit-shard-1-of-4.xml")
         self.assertEqual(shard_path("/r/report", 2, 2), "/r/report-shard-2-of-2.xml")
+
+    def test_a_shard_writes_its_own_file(self):
+        shard = types.SimpleNamespace(index=2, total=4)
+        self.assertEqual(
+            target("/r/junit.xml", shard),
+            ("/r/junit-shard-2-of-4.xml", "django-parallel (shard 2 of 4)"),
+        )
+        self.assertEqual(target("/r/junit.xml"), ("/r/junit.xml", "django-parallel"))
 
     def test_resolve(self):
         self.assertIsNone(resolve_path(None))

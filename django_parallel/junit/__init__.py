@@ -14,6 +14,16 @@ from django_parallel.junit.writer import JUnitReport, write
 SUITE_NAME = "django-parallel"
 
 
+def target(path: str, shard=None) -> tuple[str, str]:
+    """The file and suite name of a run's report. ``shard`` is the runner's
+    shard request (``index`` of ``total``, 1-based), if it runs one: each
+    shard writes its own file."""
+    if shard is None:
+        return path, SUITE_NAME
+    index, total = shard.index, shard.total
+    return shard_path(path, index, total), f"{SUITE_NAME} (shard {index} of {total})"
+
+
 def write_report(
     path: str,
     recorder: JUnitRecorder,
@@ -32,4 +42,4 @@ def write_report(
     write(path, report)
 
 
-__all__ = ["JUnitRecorder", "resolve_path", "shard_path", "write_report"]
+__all__ = ["JUnitRecorder", "resolve_path", "shard_path", "target", "write_report"]
