@@ -572,6 +572,8 @@ class Runner:
                 write_report(path, recorder, seconds, started_at, name)
             except OSError as exc:
                 problem = f"{exc.strerror or exc} ({path})"
+            except Exception as exc:  # what a test left that cannot be written
+                problem = f"{type(exc).__name__}: {exc}"
         if problem is None:
             self.log(f"JUnit XML report written to {path}")
         else:
