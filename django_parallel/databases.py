@@ -10,6 +10,7 @@ and an alias is serialized only when a selected test on it sets
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import tempfile
@@ -27,7 +28,9 @@ from django_parallel.backends import adapter_for
 from django_parallel.compat import CREATE_TEST_DB_KWARGS
 from django_parallel.dbcache import (
     cache_location,
+    drop_exports,
     drop_serialized,
+    import_entry,
     load_serialized,
     save_serialized,
     serialized_path,
@@ -167,6 +170,49 @@ def _connect_timeout(connection) -> float:
         return CONNECT_TIMEOUT
 
 
+# Drivers known to take a ``connect_timeout`` connection option, in seconds.
+_CONNECT_TIMEOUT_DRIVERS = frozenset({"psycopg", "psycopg2", "MySQLdb"})
+
+
+def bound_connects(aliases: Iterable[str], seconds: float | None) -> None:
+    """Give the connections of ``aliases`` a connect timeout of ``seconds``
+    where the project set none and the driver takes one.
+
+    libpq and mysqlclient wait for ever for a server that accepts the
+    connection and never answers; every connection a run makes (creating,
+    migrating, cloning, dropping, a worker's first query) would hang with
+    it. Set for the whole run, in the parent and in each worker, so the
+    settings a test sees are the same in both. Another driver, or
+    ``OPTIONS`` that is not a mapping, is left as it is.
+    """
+    if not seconds:
+        return
+    for alias in aliases:
+        connection = connections[alias]
+        driver = getattr(getattr(connection, "Database", None), "__name__", None)
+        if driver not in _CONNECT_TIMEOUT_DRIVERS:
+            continue
+        options = connection.settings_dict.get("OPTIONS") or {}
+        try:
+            if "connect_timeout" in options:
+                continue
+            bounded = {**options, "connect_timeout": max(1, math.ceil(seconds))}
+        except TypeError:
+            continue
+        connection.settings_dict["OPTIONS"] = bounded
+
+
+def unanswered_server(aliases: Iterable[str]) -> RunnerError | None:
+    """The one-line error of the first server among ``aliases`` that no
+    longer answers, or None when each does (or is not a server)."""
+    for alias in aliases:
+        try:
+            check_server(alias)
+        except RunnerError as exc:
+            return exc
+    return None
+
+
 def _probe(connection, timeout: float):
     """A copy of ``connection`` for the runner's check, with a connect
     timeout for the drivers that take one; the test connections keep the
@@ -280,6 +326,9 @@ def _create(
     if cache is not None:
         location = cache_location(connection, cache, verbosity)
     try:
+        if location is not None and not cache.cached(location):
+            # A CI job's fresh server, with .django_parallel/ restored.
+            import_entry(connection, cache, location, verbosity)
         if location is not None and cache.cached(location):
             _restore(connection, cache, location, verbosity, interactive, test_name)
         else:
@@ -368,7 +417,7 @@ def clear_caches(aliases, *, log=print) -> list[str]:
         check_server(alias)
         try:
             names = adapter.clear_cache()
-            files = drop_serialized(alias)
+            files = drop_serialized(alias) + drop_exports(adapter)
         except Exception as exc:
             raise RunnerError(
                 f"cannot clear the migrated-database cache of alias {alias!r}: "
@@ -377,7 +426,7 @@ def clear_caches(aliases, *, log=print) -> list[str]:
         for name in names:
             log(f"Dropped cached test database {name}.")
         for path in files:
-            log(f"Dropped cached serialized contents {path}.")
+            log(f"Dropped cached file {path}.")
         dropped += names + files
     if not dropped:
         log("No migrated-database cache entries to drop.")
@@ -461,8 +510,22 @@ def setup_databases(
         # Serialize last so that routers and mirrors see every database.
         for connection, location in serialize:
             connection._test_serialized_contents = _serialized(connection, location)
-    except BaseException:
-        teardown_databases(created, verbosity=verbosity, keepdb=keepdb)
+    except BaseException as exc:
+        # A server that stopped answering (a connect that timed out, a
+        # connection it dropped) is one line saying so, not the driver's
+        # traceback from wherever the run had got to.
+        lost = (
+            unanswered_server(sorted({a[0] for _, a in unique.values()}))
+            if isinstance(exc, Exception) and not isinstance(exc, RunnerError)
+            else None
+        )
+        try:
+            teardown_databases(created, verbosity=verbosity, keepdb=keepdb)
+        except Exception:
+            if lost is None:
+                raise
+        if lost is not None:
+            raise lost from None
         raise
     if debug_sql:
         for alias in connections:

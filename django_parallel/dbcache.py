@@ -26,11 +26,13 @@ serialized.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 
 from django.conf import settings
 
+from django_parallel.errors import first_line
 from django_parallel.fingerprint import FingerprintUnavailable, fingerprint, stable
 
 CACHE_DIR = os.path.join(".django_parallel", "dbcache")
@@ -124,3 +126,131 @@ def drop_cache_files(alias: str, keep: str | None, *, serialized: bool) -> list[
                 continue  # Dropped by another run meanwhile.
             dropped.append(path)
     return dropped
+
+
+# Exported entries: a server's cache entry written to a file by its own dump
+# program (``manage.py test_db_cache export``), beside a description of it,
+# so that a CI job that restores ``.django_parallel/`` loads it into a fresh
+# server instead of migrating. SQLite entries are files here already.
+EXPORT_FORMAT = 1
+
+
+def export_paths(cache, location: str) -> tuple[str, str]:
+    """The dump file of server cache entry ``location`` and its description."""
+    dump = os.path.join(cache_dir(), os.path.basename(location) + cache.dump_suffix)
+    return dump, dump + ".json"
+
+
+def export_entry(connection, cache, location: str) -> str:
+    """Write entry ``location`` (which exists on the server) to its files,
+    dropping the files of the test database's older entries; the dump's
+    path. Raises ``ClientUnavailable`` when the dump program is missing or
+    fails, leaving no partial file."""
+    dump, description = export_paths(cache, location)
+    os.makedirs(cache_dir(), exist_ok=True)
+    partial = f"{dump}.partial-{os.getpid()}"
+    try:
+        details = cache.dump_entry(location, partial)
+        os.replace(partial, dump)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    text = json.dumps(
+        {
+            "format": EXPORT_FORMAT,
+            "entry": os.path.basename(location),
+            "fingerprint": fingerprint(connection),
+            "vendor": connection.vendor,
+            "details": details,
+        }
+    )
+    with open(f"{description}.partial-{os.getpid()}", "w") as file:
+        file.write(text)
+    os.replace(f"{description}.partial-{os.getpid()}", description)
+    drop_exports(cache, keep=location)
+    return dump
+
+
+def drop_exports(cache, keep: str | None = None) -> list[str]:
+    """Delete the exported files of the test database's entries but ``keep``."""
+    directory = cache_dir()
+    if not cache.dump_suffix or not os.path.isdir(directory):
+        return []
+    dropped = []
+    for name in sorted(os.listdir(directory)):
+        # Only this backend's files: another server's entries of a test
+        # database of the same name are not this one's to drop.
+        entry = re.sub(r"\.partial-\d+$", "", name).removesuffix(".json")
+        if not entry.endswith(cache.dump_suffix):
+            continue
+        entry = entry.removesuffix(cache.dump_suffix)
+        if not cache.is_cache_name(entry) or entry == os.path.basename(keep or ""):
+            continue
+        try:
+            os.remove(os.path.join(directory, name))
+        except FileNotFoundError:
+            continue
+        dropped.append(os.path.join(directory, name))
+    return dropped
+
+
+def import_entry(connection, cache, location: str, verbosity: int) -> bool:
+    """Load entry ``location`` into the server from its exported files when
+    they are here and were made from the same fingerprint; whether it was.
+    Anything that stops it (no files, another fingerprint, a missing or
+    failing client program) leaves the run to migrate, said in one line."""
+    from django_parallel.backends.clients import ClientUnavailable
+
+    if not cache.dump_suffix:
+        return False
+    dump, description = export_paths(cache, location)
+    try:
+        with open(description) as file:
+            exported = json.load(file)
+    except (OSError, ValueError):
+        return False
+    why = None
+    try:
+        if (
+            not isinstance(exported, dict)
+            or exported.get("format") != EXPORT_FORMAT
+            or exported.get("entry") != os.path.basename(location)
+            or exported.get("vendor") != connection.vendor
+            or exported.get("fingerprint") != fingerprint(connection)
+        ):
+            why = "it was made from other settings or migrations"
+        elif verbosity >= 1:
+            connection.creation.log(
+                f"Loading the migrated-database cache for alias "
+                f"{connection.alias!r} from {os.path.relpath(dump)}..."
+            )
+        if why is None:
+            return cache.load_entry(location, dump, exported.get("details") or {})
+    except (ClientUnavailable, FingerprintUnavailable) as exc:
+        why = str(exc)
+    except Exception as exc:
+        why = first_line(exc) or type(exc).__name__
+    if verbosity >= 1:
+        connection.creation.log(
+            f"Not loading the exported migrated-database cache for alias "
+            f"{connection.alias!r}: {why}; migrating instead."
+        )
+    return False
+
+
+def cache_key(connections_: list) -> str:
+    """A key for a CI cache step: it changes whenever an entry of one of
+    ``connections_`` (their fingerprints) would."""
+    from django_parallel.backends import adapter_for
+
+    parts = []
+    for connection in connections_:
+        cache = adapter_for(connection)
+        if not cache.supports_cache:
+            continue
+        try:
+            entry = os.path.basename(cache.cache_location(fingerprint(connection)))
+        except FingerprintUnavailable:
+            entry = "unavailable"
+        parts.append(f"{connection.alias}:{connection.vendor}:{entry}")
+    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:20]

@@ -243,7 +243,13 @@ class _Reader:
         database = {
             key: value
             for key, value in connection.settings_dict.items()
-            if key not in ("PASSWORD", "NAME")
+            if key not in ("PASSWORD", "NAME", "OPTIONS")
+        }
+        # How long connecting may take shapes no schema; the runner adds it
+        # to the run's connections (bound_connects), a command does not.
+        options = connection.settings_dict.get("OPTIONS") or {}
+        database["OPTIONS"] = {
+            key: value for key, value in options.items() if key != "connect_timeout"
         }
         self.feed(django.get_version(), connection.vendor, database)
         self.feed(connection.creation._get_test_db_name())

@@ -45,6 +45,13 @@ PROJECT_DEFAULTS = {
     # Worker processes a parallel run may replace before it gives up.
     "max_restarts": 10,
     "db_cache": True,
+    # Seconds a connection to a database server may take to be made, where
+    # DATABASES[alias]["OPTIONS"] sets no connect_timeout; None: the driver's
+    # own (no bound with libpq and mysqlclient).
+    "connect_timeout": 10,
+    # Seconds a parallel run waits for a worker to finish setting itself up
+    # once the databases are ready, when --timeout is not given.
+    "boot_timeout": 300,
     # A path: write a JUnit XML report of every run there.
     "junit_xml": None,
 }
@@ -520,16 +527,17 @@ def project_defaults() -> dict:
             "settings.DJANGO_PARALLEL['start_method'] must be None or one of "
             f"{', '.join(START_METHODS)}; got {merged['start_method']!r}"
         )
-    timeout = merged["timeout"]
-    if timeout is not None and (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or timeout <= 0
-    ):
-        raise RunnerError(
-            "settings.DJANGO_PARALLEL['timeout'] must be None or a number of "
-            f"seconds greater than 0; got {timeout!r}"
-        )
+    for key in ("timeout", "connect_timeout", "boot_timeout"):
+        seconds = merged[key]
+        if seconds is not None and (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or seconds <= 0
+        ):
+            raise RunnerError(
+                f"settings.DJANGO_PARALLEL[{key!r}] must be None or a number of "
+                f"seconds greater than 0; got {seconds!r}"
+            )
     restarts = merged["max_restarts"]
     if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 0:
         raise RunnerError(

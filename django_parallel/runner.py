@@ -162,6 +162,9 @@ class Runner:
             self.max_restarts = pick("max_restarts", max_restarts)
             self.db_cache = bool(pick("db_cache", db_cache))
             self.clear_db_cache = clear_db_cache
+            # Settings only: bounds a team sets once, if ever.
+            self.connect_timeout = defaults["connect_timeout"]
+            self.boot_timeout = defaults["boot_timeout"]
             self.junit_xml = resolve_path(
                 pick("junit_xml", junit_xml),
                 "--junit-xml"
@@ -394,10 +397,12 @@ class Runner:
                     self.parallel,
                     timeout=self.timeout,
                     max_restarts=self.max_restarts,
+                    boot_timeout=self.boot_timeout,
                 )
                 workers.boot()
             suite = self.build_suite(test_labels, extra_tests)
             databases = self.get_databases(suite)
+            db.bound_connects(databases, self.connect_timeout)
             suite = self._serial_if_uncloneable(suite, databases)
             suite.serialized_aliases = {a for a, s in databases.items() if s}
             suite.used_aliases = set(databases)
@@ -519,6 +524,7 @@ class Runner:
                 verbosity=self.verbosity,
                 timeout=self.timeout,
                 log_file=os.path.join(self._workspace, f"worker-{slot}.log"),
+                connect_timeout=self.connect_timeout,
             )
 
         return plan

@@ -185,6 +185,126 @@ class SilentServer:
             client.close()
 
 
+class StallingProxy:
+    """A TCP proxy to a real database server that forwards the first
+    ``forwarded`` connections and then accepts others and never answers
+    them: a server that stops answering part-way through a run."""
+
+    def __init__(self, port: int, forwarded: int):
+        self.target = port
+        self.forwarded = forwarded
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.stalled = threading.Event()
+        self.sockets = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        count = 0
+        while True:
+            try:
+                client, _ = self.socket.accept()
+            except OSError:
+                return
+            self.sockets.append(client)
+            count += 1
+            if count > self.forwarded:
+                self.stalled.set()
+                continue
+            server = socket.create_connection(("127.0.0.1", self.target))
+            self.sockets.append(server)
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(
+                    target=self._pipe, args=(source, sink), daemon=True
+                ).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.socket.close()
+        for end in self.sockets:
+            end.close()
+
+
+class ConnectBoundTests(ProjectTestCase):
+    """Every connection the run makes to a database server has a connect
+    bound (settings.DJANGO_PARALLEL['connect_timeout'] where OPTIONS sets
+    none), in the parent and in each worker: a server that stops answering
+    after the runner's own check ends the run in one line."""
+
+    def test_workers_connect_with_the_bound(self):
+        for start_method in ("spawn", "fork"):
+            with self.subTest(start_method):
+                run = self.run_tests(
+                    "probes.tests.DefaultDatabaseProbe",
+                    "probes.tests.ConnectionsProbe",
+                    "--parallel",
+                    "2",
+                    "--start-method",
+                    start_method,
+                )
+                self.assertExit(run, 0)
+                for probe in ("default", "connections"):
+                    self.assertIn(
+                        f"PROBE {probe} default connect_timeout: 10", run.stdout
+                    )
+
+    def test_server_stops_answering_after_the_check(self):
+        port = 5432 if self.backend == "postgresql" else 3306
+        # The one connection forwarded is the runner's check; the first one
+        # Django makes to create the test database gets no answer.
+        proxy = StallingProxy(port, forwarded=1)
+        self.addCleanup(proxy.close)
+        variable = "DP_PG_PORT" if self.backend == "postgresql" else "DP_MYSQL_PORT"
+        settings = {"DJANGO_PARALLEL": {"connect_timeout": 2}}
+        run = self.run_tests(
+            "shop.tests.test_models",
+            "--parallel",
+            "2",
+            env={variable: str(proxy.port), "DP_SETTINGS_JSON": json.dumps(settings)},
+            # Safety net: before, the run waited for ever.
+            timeout=120,
+        )
+        self.assertOneLineError(run, "database server for alias 'default'")
+        self.assertTrue(proxy.stalled.is_set())
+        self.assertNothingLeft()
+
+
+class LongTestNameTests(ProjectTestCase):
+    """A test database name one short of the server's limit on names: the
+    clones' names (``<name>_<slot>``) would be past it, and PostgreSQL would
+    cut them all to the same name (MySQL refuses them); each clone gets a
+    distinct name within the limit instead, and is dropped."""
+
+    project = "engine"
+
+    def test_parallel_run(self):
+        limit = 63 if self.backend == "postgresql" else 64
+        prefix = f"test_{self.db_name}_"
+        test_name = prefix + "x" * (limit - 1 - len(prefix))
+        run = self.run_tests(
+            "scenarios.test_normal",
+            "scenarios.test_probe",
+            "--parallel",
+            "2",
+            env={"DP_TEST_NAME": test_name},
+        )
+        self.assertCounts(run, passed=9)
+        self.assertNothingLeft()
+
+
 class SilentServerTests(ProjectTestCase):
     """A server that accepts the connection and never answers ends the run
     with one line (the runner's connect bound), and SIGTERM ends a run stuck
@@ -269,4 +389,6 @@ globals().update(backend_variants(AliasSelectionTests))
 # Only the server variants: SQLite has no server to be down.
 globals().update(backend_variants(ServerDownTests))
 globals().update(backend_variants(SilentServerTests))
-del ServerDownTests, SilentServerTests
+globals().update(backend_variants(ConnectBoundTests))
+globals().update(backend_variants(LongTestNameTests))
+del ServerDownTests, SilentServerTests, ConnectBoundTests, LongTestNameTests

@@ -148,6 +148,25 @@ class BootTimeoutTests(ParallelTestCase):
         self.assertRegex(run.stderr, r'settings\.py", line \d+ in <module>')
         self.assertNothingLeft()
 
+    def test_without_timeout(self):
+        # Bounded all the same, by settings.DJANGO_PARALLEL['boot_timeout'].
+        run = self.run_parallel(
+            "scenarios.test_normal",
+            env={"DP_HANG_WORKER_BOOT": "1", "DP_BOOT_TIMEOUT": "2"},
+            timeout=120,
+        )
+        self.assertExit(run, 2)
+        errors = [
+            line
+            for line in run.stderr.splitlines()
+            if "django-parallel: error:" in line
+        ]
+        self.assertEqual(len(errors), 1, run.describe())
+        self.assertIn("did not set itself up within 2s", errors[0])
+        self.assertIn("boot_timeout", errors[0])
+        self.assertRegex(run.stderr, r'settings\.py", line \d+ in <module>')
+        self.assertNothingLeft()
+
 
 @unittest.skipIf(
     sys.version_info < (3, 12), "Python warns of fork() with threads from 3.12"

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from django_parallel.errors import RunnerError
 
@@ -60,8 +61,21 @@ class CloneAdapter:
     def test_name(self) -> str:
         return self.connection.settings_dict["NAME"]
 
+    # The server's limit on a database name, in bytes (None: no limit); a
+    # longer name is cut by the server (PostgreSQL) or refused (MySQL).
+    name_limit: ClassVar[int | None] = None
+
     def clone_name(self, slot: int) -> str:
-        return f"{self.test_name}_{slot}"
+        """``<test database>_<slot>``, as Django names clones. Where that is
+        past ``name_limit``, the test name is cut and a hash of it added, so
+        that no two slots' clones share a name once the server cuts it."""
+        name = f"{self.test_name}_{slot}"
+        if self.name_limit is None or len(name.encode()) <= self.name_limit:
+            return name
+        digest = hashlib.sha256(self.test_name.encode()).hexdigest()[:8]
+        suffix = f"_{digest}_{slot}"
+        room = self.name_limit - len(suffix)
+        return self.test_name.encode()[:room].decode(errors="ignore") + suffix
 
     def worker_database(self, slot: int) -> WorkerDatabase:
         return WorkerDatabase(self.alias, {"NAME": self.clone_name(slot)})
@@ -152,6 +166,22 @@ class CloneAdapter:
     def make_spare(self, location: str, number: int = 0) -> None:
         """Make spare ``number`` of ``location`` for the next run."""
 
+    # Exported entries (``manage.py test_db_cache export``): a file made by
+    # the server's own dump program, which a run on another server (a CI
+    # job's) loads instead of migrating. Empty: this backend's entries are
+    # files already (SQLite), or cannot be exported.
+    dump_suffix = ""
+
+    def dump_entry(self, location: str, path: str) -> dict:
+        """Write cache entry ``location`` to the file ``path``; return what
+        loading it needs besides the file (the database's encoding, say)."""
+        raise NotImplementedError
+
+    def load_entry(self, location: str, path: str, details: dict) -> bool:
+        """Make cache entry ``location`` from the file ``path`` that
+        ``dump_entry`` wrote; False when an entry appeared meanwhile."""
+        raise NotImplementedError
+
     def spare_name(self, location: str, number: int = 0, kind: str = "next") -> str:
         # Cache names leave room for this suffix (see cache_stem).
         return f"{location}_{kind}{number or ''}"
@@ -202,7 +232,7 @@ class CloneAdapter:
             re.fullmatch(
                 re.escape(stem)
                 + f"[0-9a-f]{{{FINGERPRINT_CHARS}}}"
-                + r"(?:_(?:next|part)\d*)?",
+                + r"(?:_(?:next|part|load)\d*)?",
                 name,
             )
             for stem in stems

@@ -6,7 +6,19 @@ miss, is cloned the way Django does it."""
 
 from __future__ import annotations
 
+import os
+import re
+
 from django_parallel.backends.base import CloneAdapter, run_concurrently
+from django_parallel.backends.clients import (
+    ClientUnavailable,
+    client_options,
+    find_program,
+    run_program,
+)
+
+# A character set or collation name, nothing to quote.
+_CHARSET_NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
 class MySQLCloneAdapter(CloneAdapter):
@@ -185,6 +197,7 @@ class MySQLCloneAdapter(CloneAdapter):
     # MariaDB's and MySQL's limit on a database name, in characters (a
     # limit in bytes is kept, which is stricter).
     cache_name_limit = 64
+    name_limit = 64
 
     def cache_location(self, fingerprint: str) -> str:
         return self.server_cache_name(fingerprint)
@@ -295,3 +308,60 @@ class MySQLCloneAdapter(CloneAdapter):
     def _drop(self, name: str) -> None:
         with self._cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {self._quote(name)}")
+
+    dump_suffix = ".sql"
+
+    def dump_entry(self, location: str, path: str) -> dict:
+        with self._cursor() as cursor:
+            cursor.execute(
+                "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
+                "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+                [location],
+            )
+            charset, collation = cursor.fetchone()
+        options, env = client_options(self.connection, location)
+        program = find_program(["mariadb-dump", "mysqldump"])
+        run_program(
+            [
+                program,
+                *options,
+                "--single-transaction",
+                "--routines",
+                "--triggers",
+                "--hex-blob",
+                "--skip-comments",
+                location,
+            ],
+            env,
+            stdout_path=path,
+        )
+        return {"charset": charset, "collation": collation}
+
+    def load_entry(self, location: str, path: str, details: dict) -> bool:
+        charset, collation = details.get("charset"), details.get("collation")
+        if not all(
+            isinstance(v, str) and _CHARSET_NAME.fullmatch(v)
+            for v in (charset, collation)
+        ):
+            raise ClientUnavailable("the exported entry's character set cannot be read")
+        if not os.path.exists(path):
+            raise ClientUnavailable(f"{path} is missing")
+        loading = self.spare_name(location, kind="load")
+        options, env = client_options(self.connection, loading)
+        program = find_program(["mariadb", "mysql"])
+        self._drop(loading)
+        with self._cursor() as cursor:
+            cursor.execute(
+                f"CREATE DATABASE {self._quote(loading)} CHARACTER SET {charset} "
+                f"COLLATE {collation}"
+            )
+        try:
+            run_program([program, *options, loading], env, stdin_path=path)
+            # Published whole: a run never copies a half-loaded entry.
+            if not self._move(loading, location):
+                self._drop(loading)
+                return False
+        except BaseException:
+            self._drop(loading)
+            raise
+        return True

@@ -8,8 +8,20 @@ in rounds from the clones made so far at 2, 4 and 8 clones.
 
 from __future__ import annotations
 
+import os
+import re
+
 from django_parallel.backends.base import CloneAdapter, run_concurrently
+from django_parallel.backends.clients import (
+    ClientUnavailable,
+    client_options,
+    find_program,
+    run_program,
+)
 from django_parallel.compat import close_pool
+
+# An encoding or locale name as PostgreSQL lists them, nothing to quote.
+_LOCALE_NAME = re.compile(r"[A-Za-z0-9_.@-]+")
 
 
 class PostgreSQLCloneAdapter(CloneAdapter):
@@ -69,6 +81,7 @@ class PostgreSQLCloneAdapter(CloneAdapter):
     supports_cache = True
     # NAMEDATALEN - 1 bytes: PostgreSQL cuts longer names without an error.
     cache_name_limit = 63
+    name_limit = 63
 
     def cache_location(self, fingerprint: str) -> str:
         return self.server_cache_name(fingerprint)
@@ -150,3 +163,70 @@ class PostgreSQLCloneAdapter(CloneAdapter):
 
     def _drop(self, name: str) -> None:
         self._execute(f"DROP DATABASE IF EXISTS {self._quote(name)}")
+
+    # pg_dump's custom format: compressed, and pg_restore loads it in one
+    # transaction.
+    dump_suffix = ".pgdump"
+
+    def _client(self, program: str, database: str) -> tuple[list[str], dict]:
+        options, env = client_options(self.connection, database)
+        timeout = (self.connection.settings_dict.get("OPTIONS") or {}).get(
+            "connect_timeout"
+        )
+        if timeout and "PGCONNECT_TIMEOUT" not in env:
+            env["PGCONNECT_TIMEOUT"] = str(timeout)
+        return [find_program([program]), *options], env
+
+    def dump_entry(self, location: str, path: str) -> dict:
+        with self.connection.creation._nodb_cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_encoding_to_char(encoding), datcollate, datctype "
+                "FROM pg_database WHERE datname = %s",
+                [location],
+            )
+            encoding, collate, ctype = cursor.fetchone()
+        args, env = self._client("pg_dump", location)
+        args += ["--format=custom", "--no-owner", "--no-privileges", "--file", path]
+        run_program([*args, location], env)
+        return {"encoding": encoding, "collate": collate, "ctype": ctype}
+
+    def load_entry(self, location: str, path: str, details: dict) -> bool:
+        locale = [details.get(key) for key in ("encoding", "collate", "ctype")]
+        if not all(isinstance(v, str) and _LOCALE_NAME.fullmatch(v) for v in locale):
+            raise ClientUnavailable("the exported entry's encoding cannot be read")
+        if not os.path.exists(path):
+            raise ClientUnavailable(f"{path} is missing")
+        args, env = self._client("pg_restore", location)
+        loading = self.spare_name(location, kind="load")
+        self._drop(loading)
+        encoding, collate, ctype = locale
+        self._execute(
+            f"CREATE DATABASE {self._quote(loading)} TEMPLATE template0 "
+            f"ENCODING '{encoding}' LC_COLLATE '{collate}' LC_CTYPE '{ctype}'"
+        )
+        try:
+            run_program(
+                [
+                    *args,
+                    "--no-owner",
+                    "--no-privileges",
+                    "--single-transaction",
+                    "--exit-on-error",
+                    "--dbname",
+                    loading,
+                    path,
+                ],
+                env,
+            )
+            if self._exists(location):
+                self._drop(loading)
+                return False
+            # Published whole: a run never copies a half-loaded entry.
+            self._execute(
+                f"ALTER DATABASE {self._quote(loading)} RENAME TO "
+                f"{self._quote(location)}"
+            )
+        except BaseException:
+            self._drop(loading)
+            raise
+        return True

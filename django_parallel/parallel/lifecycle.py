@@ -63,6 +63,7 @@ class Workers:
         *,
         timeout: float | None = None,
         max_restarts: int | None = None,
+        boot_timeout: float | None = None,
     ) -> None:
         self.context = worker_context(start_method)
         self.forks = self.context.get_start_method() == "fork"
@@ -70,6 +71,7 @@ class Workers:
         self.processes = processes
         self.timeout = timeout
         self.max_restarts = max_restarts
+        self.boot_timeout = boot_timeout
         self.databases: Callable[[int], WorkerDatabases] | None = None
         self.supervisor: Supervisor | None = None
 
@@ -81,6 +83,7 @@ class Workers:
             [self.plan(slot) for slot in range(1, self.processes + 1)],
             timeout=self.timeout,
             max_restarts=self.max_restarts,
+            boot_timeout=self.boot_timeout,
             fork_guard=fork_guard,
         )
         self.supervisor.start()

@@ -62,6 +62,8 @@ class WorkerPlan:
     verbosity: int
     timeout: float | None
     log_file: str
+    # The connect bound the parent gave its connections (bound_connects).
+    connect_timeout: float | None = None
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ STOPPING = (
 EXIT_GRACE = 10.0
 # Workers replaced per run by default (--max-restarts).
 MAX_RESTARTS = PROJECT_DEFAULTS["max_restarts"]
+BOOT_TIMEOUT = PROJECT_DEFAULTS["boot_timeout"]
 
 
 class WorkerStartError(RunnerError):
@@ -162,6 +163,7 @@ class Supervisor:
         *,
         timeout: float | None = None,
         max_restarts: int | None = None,
+        boot_timeout: float | None = BOOT_TIMEOUT,
         target: Callable = worker_main,
         warn: Callable[[str], None] | None = None,
         exit_grace: float = EXIT_GRACE,
@@ -174,6 +176,7 @@ class Supervisor:
         self.test_lists: dict[int, list] = {}
         self.replayer: Replayer | None = None
         self.timeout = timeout
+        self.boot_timeout = boot_timeout
         self.max_restarts = MAX_RESTARTS if max_restarts is None else max_restarts
         self.restarts = 0
         self.target = target
@@ -563,21 +566,28 @@ class Supervisor:
                     f"({why}); it was killed",
                 )
 
+    def boot_bound(self) -> float | None:
+        """Seconds a worker may take to set itself up once its databases
+        were sent: ``--timeout`` when given, else ``boot_timeout``."""
+        if self.timeout:
+            return self.timeout + self.hang_grace
+        return self.boot_timeout
+
     def _check_hangs(self) -> None:
-        if not self.timeout:
-            return
         now = time.monotonic()
-        bound = self.timeout + self.hang_grace
+        boot_bound = self.boot_bound()
         for slot in self.slots:
             if (
-                slot.process is not None
+                boot_bound is not None
+                and slot.process is not None
                 and not slot.ready
                 and slot.databases_sent_at is not None
-                and now - slot.databases_sent_at > bound
+                and now - slot.databases_sent_at > boot_bound
             ):
                 self._boot_hung(slot)
             if (
-                slot.process is not None
+                self.timeout
+                and slot.process is not None
                 and slot.task is not None
                 and not slot.closing
                 and now - slot.busy_since > self.timeout + self.hang_grace
@@ -606,10 +616,13 @@ class Supervisor:
         stack = read_tail(slot.plan.log_file).strip()
         if stack:
             self.messages.worker_traceback(stack + "\n")
+        if self.timeout:
+            bound = f"--timeout {self.timeout:g}s (and {self.hang_grace:g}s of grace)"
+        else:
+            bound = f"{self.boot_timeout:g}s (settings.DJANGO_PARALLEL['boot_timeout'])"
         raise WorkerStartError(
-            f"worker {slot.number} did not set itself up within --timeout "
-            f"{self.timeout:g}s (and {self.hang_grace:g}s of grace) once the "
-            "databases were ready; where it was is above"
+            f"worker {slot.number} did not set itself up within {bound} once "
+            "the databases were ready; where it was is above"
         )
 
     def shutdown(self, at_once: bool = False) -> None:

@@ -409,12 +409,15 @@ def _attach_databases(plan: WorkerPlan, databases: WorkerDatabases) -> None:
     """Point this worker's connections at its own copies of the databases."""
     from django.db import connections
 
+    from django_parallel.databases import bound_connects
+
     # Connections inherited through fork belong to the parent: forget them
     # without closing them (closing could end the parent's sessions).
     for connection in connections.all():
         connection.connection = None
     for alias, database in databases.databases.items():
         _connect(connections[alias], database)
+    bound_connects(databases.databases, plan.connect_timeout)
     for alias, primary in databases.mirrors.items():
         connections[alias].creation.set_as_test_mirror(
             connections[primary].settings_dict

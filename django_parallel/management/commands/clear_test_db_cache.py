@@ -3,8 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from django_parallel.databases import clear_caches
+from django_parallel.databases import bound_connects, clear_caches
 from django_parallel.errors import RunnerError
+from django_parallel.options import project_defaults
 
 
 class Command(BaseCommand):
@@ -17,6 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            clear_caches(list(connections), log=self.stdout.write)
+            aliases = list(connections)
+            bound_connects(aliases, project_defaults()["connect_timeout"])
+            clear_caches(aliases, log=self.stdout.write)
         except RunnerError as exc:
             raise CommandError(str(exc)) from None

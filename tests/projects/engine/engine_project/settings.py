@@ -117,3 +117,10 @@ if os.environ.get("DP_HOLD"):
     from scenarios.holds import install
 
     install()
+
+if os.environ.get("DP_BOOT_TIMEOUT"):
+    DJANGO_PARALLEL = {"boot_timeout": float(os.environ["DP_BOOT_TIMEOUT"])}
+
+if os.environ.get("DP_RUNNER_APP"):
+    # The runner's management commands (test_db_cache, clear_test_db_cache).
+    INSTALLED_APPS = ["django_parallel", *INSTALLED_APPS]

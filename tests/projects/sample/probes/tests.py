@@ -22,6 +22,10 @@ def report(probe):
         serialized = "yes" if hasattr(connection, "_test_serialized_contents") else "no"
         print(f"PROBE {probe} {alias}: test_db={on_test_db} serialized={serialized}")
         print(f"PROBE {probe} {alias} name: {name}")
+        options = connection.settings_dict.get("OPTIONS") or {}
+        print(
+            f"PROBE {probe} {alias} connect_timeout: {options.get('connect_timeout')}"
+        )
     print(f"PROBE {probe} DEBUG={settings.DEBUG}")
     capture = TestCase.__dict__["captureOnCommitCallbacks"]
     print(f"PROBE {probe} captureOnCommitCallbacks from {capture.__func__.__module__}")
