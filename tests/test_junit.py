@@ -96,6 +96,7 @@ class OutcomesReportTests(JUnitChecks, ParallelTestCase):
         test_fail_line = definition_line(tests_py, r"def test_fail\b")
         fail_call = definition_line(tests_py, r"self\.fail\(")
         class_line = definition_line(tests_py, r"class BrokenSetUpClassTests\b")
+        listed = {}
         for start_method in (None, "spawn", "forkserver", "fork"):
             with self.subTest(start_method=start_method or "serial"):
                 if start_method is None:
@@ -131,6 +132,9 @@ class OutcomesReportTests(JUnitChecks, ParallelTestCase):
                 self.assertMatchesSummary(run, report)
                 cases = cases_of(report)
                 info = f"{run.describe()}\n--- report\n{report_path.read_text()}"
+                # The same cases in the same order, however the run went.
+                listed[start_method] = list(cases)
+                self.assertEqual(listed[start_method], listed[None], info)
 
                 failing = cases["outcomes.tests.FailingTests.test_fail"]
                 (failure,) = failing.result

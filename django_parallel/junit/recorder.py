@@ -148,7 +148,8 @@ class JUnitRecorder:
         return hook
 
     def cases(self) -> list[CaseRecord]:
-        """Every case to report, in the order the tests started."""
+        """Every case to report, by class and name: the same tests give the
+        same file whatever the order or the worker they ran in."""
         cases = []
         for record in self.records:
             if record.reported:
@@ -156,7 +157,7 @@ class JUnitRecorder:
             elif record.subtests:
                 record.subtests[0].time = record.time
             cases.extend(record.subtests)
-        return cases
+        return sorted(cases, key=lambda case: (case.classname, case.name))
 
     # What the result is told.
 
