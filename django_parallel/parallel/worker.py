@@ -161,6 +161,9 @@ class EventResult(unittest.TestResult):
         self.task = -1
         self.index_of: dict[int, int] = {}
         self._started = 0.0
+        # The test startTest was called for: from Python 3.12.1 a skipped
+        # test is only stopped, and took no time.
+        self._running: int | None = None
         self._sql = _SQLCapture() if plan.debug_sql else None
 
     def stop(self) -> None:
@@ -217,9 +220,12 @@ class EventResult(unittest.TestResult):
             self._sql.start()
         self.arm_timeout()
         self._started = time.perf_counter()
+        self._running = id(test)
 
     def stopTest(self, test) -> None:
-        elapsed = time.perf_counter() - self._started
+        started = self._running == id(test)
+        elapsed = time.perf_counter() - self._started if started else 0.0
+        self._running = None
         # What follows the test (tearDownClass, the next class's fixtures)
         # gets its own --timeout.
         self.arm_timeout()
