@@ -26,7 +26,7 @@ from test_parallel import ParallelTestCase
 from django_parallel.errors import RunnerError
 from django_parallel.junit import target
 from django_parallel.junit.paths import resolve_path, shard_path
-from django_parallel.junit.recorder import CaseRecord, Problem, names
+from django_parallel.junit.recorder import CaseRecord, JUnitRecorder, Problem, names
 from django_parallel.junit.writer import JUnitReport, counts, render, xml_text
 
 SCHEMA = xmlschema.XMLSchema(str(Path(__file__).parent / "schemas" / "junit-10.xsd"))
@@ -352,6 +352,86 @@ class WriterTests(unittest.TestCase):
         self.assertEqual(names(test), (classname, "test_it"))
         subtest = unittest.case._SubTest(test, "msg", {"i": 1})
         self.assertEqual(names(subtest), (classname, "test_it [msg] (i=1)"))
+
+
+class RecorderTests(unittest.TestCase):
+    """The recorder on a plain unittest result, running real tests here."""
+
+    def record(self, *tests) -> list[CaseRecord]:
+        recorder = JUnitRecorder(root=str(Path(__file__).parent))
+        result = unittest.TestResult()
+        recorder.observe(unittest.TestSuite(tests))(result)
+        self.assertIsNone(recorder.broken)
+        self.assertTrue(recorder.attached)
+        return recorder.cases()
+
+    def test_cases(self):
+        class Sample(unittest.TestCase):
+            def test_subtests_only(self):
+                for i in range(3):
+                    with self.subTest(i=i):
+                        self.assertNotEqual(i, 1)
+
+            def test_fails_then_teardown_errors(self):
+                self.addCleanup(self.explode)
+                self.fail("first")
+
+            def explode(self):
+                raise ValueError("then this")
+
+            @unittest.skip("not today")
+            def test_skipped(self):
+                pass
+
+            def test_passes(self):
+                pass
+
+        cases = self.record(
+            *(
+                Sample(name)
+                for name in (
+                    "test_subtests_only",
+                    "test_fails_then_teardown_errors",
+                    "test_skipped",
+                    "test_passes",
+                )
+            )
+        )
+        found = {case.name: case for case in cases}
+        self.assertEqual(
+            sorted(found),
+            [
+                "test_fails_then_teardown_errors",
+                "test_passes",
+                "test_skipped",
+                "test_subtests_only (i=1)",
+            ],
+        )
+        both = found["test_fails_then_teardown_errors"]
+        self.assertEqual([p.kind for p in both.problems], ["failure", "error"])
+        self.assertEqual(
+            [p.type for p in both.problems], ["AssertionError", "ValueError"]
+        )
+        self.assertEqual(found["test_skipped"].problems[0].message, "not today")
+        self.assertTrue(found["test_passes"].passed)
+        subtest = found["test_subtests_only (i=1)"]
+        self.assertEqual(subtest.problems[0].kind, "failure")
+        self.assertEqual(subtest.file, "test_junit.py")
+
+    def test_captured_output_with_buffer(self):
+        class Loud(unittest.TestCase):
+            def test_loud(self):
+                print("to stdout")
+                sys.stderr.write("to stderr\n")
+                raise RuntimeError("loud")
+
+        recorder = JUnitRecorder()
+        result = unittest.TestResult()
+        result.buffer = True
+        recorder.observe(unittest.TestSuite([Loud("test_loud")]))(result)
+        (case,) = recorder.cases()
+        self.assertEqual((case.stdout, case.stderr), ("to stdout\n", "to stderr\n"))
+        self.assertNotIn("to stdout", case.problems[0].text)
 
 
 class PathTests(unittest.TestCase):
