@@ -116,6 +116,8 @@ class JUnitRecorder:
         self._result = None
         self._open: dict[int, CaseRecord] = {}
         self._started: dict[int, float] = {}
+        # Records whose test's own duration arrived (ids of records).
+        self._timed: set[int] = set()
         # Before Python 3.12 the runner's result times a test after its
         # stopTest: that late duration still finds its record.
         self._last_stopped: tuple[int, CaseRecord] | None = None
@@ -170,7 +172,7 @@ class JUnitRecorder:
         started = self._started.pop(id(test), None)
         if record is None:
             return
-        if started is not None and not record.time:
+        if started is not None and id(record) not in self._timed:
             # Replaced by the test's own duration when one arrives (the
             # worker's, or unittest's); a crashed test has only this one.
             record.time = time.perf_counter() - started
@@ -183,6 +185,7 @@ class JUnitRecorder:
             record = last if key == id(test) else None
         if record is not None:
             record.time = float(elapsed)
+            self._timed.add(id(record))
 
     def _on_addSuccess(self, test) -> None:
         self._record(test).passed = True
