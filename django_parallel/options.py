@@ -52,6 +52,8 @@ PROJECT_DEFAULTS = {
     # Seconds a parallel run waits for a worker to finish setting itself up
     # once the databases are ready, when --timeout is not given.
     "boot_timeout": 300,
+    # A path: write a JUnit XML report of every run there.
+    "junit_xml": None,
 }
 
 START_METHODS = ("spawn", "forkserver", "fork")
@@ -467,6 +469,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "shards balanced by recorded durations, the same on every machine. "
         "Without K/N, read them from GitLab, CircleCI or Buildkite's "
         "variables.",
+    )
+    _add(
+        parser,
+        "--junit-xml",
+        dest="junit_xml",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="Write a JUnit XML report of the run to PATH, for a CI "
+        "system's test report.",
+    )
+    _add(
+        parser,
+        "--no-junit-xml",
+        action="store_const",
+        const=None,
+        dest="junit_xml",
+        default=argparse.SUPPRESS,
+        help="Write no JUnit XML report even when settings ask for one.",
     )
     _add(
         parser,

@@ -12,6 +12,7 @@ created, the tests run onto one unittest result, and a summary closes it.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import faulthandler
 import gc
 import io
@@ -46,6 +47,7 @@ from django_parallel.interrupts import (
     exit_interrupted,
     signals_end_the_run,
 )
+from django_parallel.junit import JUnitRecorder, resolve_path, target, write_report
 from django_parallel.options import (
     NOT_GIVEN,
     add_arguments,
@@ -124,6 +126,7 @@ class Runner:
         db_cache=NOT_GIVEN,
         clear_db_cache=False,
         shard=None,
+        junit_xml=NOT_GIVEN,
         **kwargs,
     ):
         with exit_on_runner_error():
@@ -173,6 +176,12 @@ class Runner:
             # A ShardRequest, or None to run every selected test.
             self.shard = resolve_shard(shard, os.environ)
             self.shard_plan = None
+            self.junit_xml = resolve_path(
+                pick("junit_xml", junit_xml),
+                "--junit-xml"
+                if junit_xml is not NOT_GIVEN
+                else "settings.DJANGO_PARALLEL['junit_xml']",
+            )
             if self.pdb and self.parallel > 1:
                 raise RunnerError(
                     "--pdb needs the tests in this process; drop --pdb or run "
@@ -348,6 +357,8 @@ class Runner:
             kwargs["buffer"] = False
         runner = self.test_runner(**kwargs)
         self._text_runner = runner
+        if getattr(self, "_junit", None) is not None:
+            suite = self._junit.observe(suite)
         try:
             return runner.run(suite)
         finally:
@@ -384,6 +395,7 @@ class Runner:
 
     def _run_tests(self, test_labels, extra_tests) -> int:
         self._workspace = None
+        self._junit = JUnitRecorder() if self.junit_xml else None
         self.setup_test_environment()
         # The worker processes of a parallel run; Workers owns their whole
         # life, and documents why each call below comes where it does.
@@ -431,6 +443,7 @@ class Runner:
             result = None
             interrupted = False
             started = time.perf_counter()
+            started_at = datetime.datetime.now().astimezone()
             try:
                 self.run_checks(databases)
                 if parallel:
@@ -451,7 +464,9 @@ class Runner:
                         if interrupted:
                             # unittest's dots may have stopped mid-line.
                             print(file=sys.stderr)
-                        self.report_summary(result, time.perf_counter() - started)
+                        seconds = time.perf_counter() - started
+                        self._write_junit(seconds, started_at)
+                        self.report_summary(result, seconds)
                         self._record_durations(result, suite)
                     with self.time_keeper.timed("Total database teardown"):
                         self.teardown_databases(old_config)
@@ -563,6 +578,34 @@ class Runner:
             )
 
         return databases
+
+    def _write_junit(self, seconds: float, started_at) -> None:
+        """Write the JUnit XML report; one that cannot be written (or
+        recorded) is a warning: the run's own result stands."""
+        recorder = self._junit
+        if recorder is None:
+            return
+        problem = recorder.broken
+        if not recorder.attached:
+            problem = "the test runner never ran the suite it was given"
+        # A shard (--shard) writes a file of its own.
+        path, name = target(self.junit_xml, getattr(self, "shard", None))
+        if problem is None:
+            try:
+                write_report(path, recorder, seconds, started_at, name)
+            except OSError as exc:
+                problem = f"{exc.strerror or exc} ({path})"
+            except Exception as exc:  # what a test left that cannot be written
+                problem = f"{type(exc).__name__}: {exc}"
+        if problem is None:
+            self.log(f"JUnit XML report written to {path}")
+        else:
+            sys.stdout.flush()
+            print(
+                f"django-parallel: warning: no JUnit XML report: {problem}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def _record_durations(self, result, suite) -> None:
         if result.shouldStop:

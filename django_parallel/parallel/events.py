@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from django_parallel.failures import ErrorDetail
+
 
 class Outcome(enum.Enum):
     SUCCESS = "success"
@@ -58,6 +60,8 @@ class TestOutcome:
     outcome: Outcome
     text: str | None = None
     reason: str | None = None
+    # The failure's parts, for machine-read reports (--junit-xml).
+    detail: ErrorDetail | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class SubTestOutcome:
     description: str
     outcome: Outcome
     text: str
+    detail: ErrorDetail | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,7 @@ class ContextError:
     task: int
     description: str
     text: str
+    detail: ErrorDetail | None = None
 
 
 @dataclass(frozen=True)
@@ -128,9 +134,10 @@ class RemoteError(Exception):
 
     The parent hands ``(RemoteError, RemoteError(text), None)`` to the result
     as the exc_info of the failure; django-parallel's result classes print
-    ``text`` as it is.
+    ``text`` as it is. ``detail`` has its parts, when the worker could say.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, detail: ErrorDetail | None = None) -> None:
         super().__init__(text)
         self.text = text
+        self.detail = detail

@@ -7,6 +7,7 @@ import unittest
 from functools import singledispatchmethod
 from unittest.case import _SubTest, _subtest_msg_sentinel
 
+from django_parallel.failures import ErrorDetail, first_line
 from django_parallel.parallel.events import (
     ContextError,
     ContextSkipped,
@@ -32,8 +33,13 @@ class RemoteSubTest(_SubTest):
         return self._description
 
 
-def remote_error(text: str):
-    return (RemoteError, RemoteError(text), None)
+def remote_error(text: str, detail: ErrorDetail | None = None):
+    return (RemoteError, RemoteError(text, detail), None)
+
+
+def worker_death(text: str, kind: str) -> ErrorDetail:
+    """A worker's death as a failure's parts: ``kind`` names it."""
+    return ErrorDetail(type=kind, message=first_line(text), traceback=text)
 
 
 class Replayer:
@@ -77,29 +83,30 @@ class Replayer:
         if event.outcome is Outcome.SUCCESS:
             result.addSuccess(test)
         elif event.outcome is Outcome.FAILURE:
-            result.addFailure(test, remote_error(event.text))
+            result.addFailure(test, remote_error(event.text, event.detail))
         elif event.outcome is Outcome.ERROR:
-            result.addError(test, remote_error(event.text))
+            result.addError(test, remote_error(event.text, event.detail))
         elif event.outcome is Outcome.SKIP:
             result.addSkip(test, event.reason)
         elif event.outcome is Outcome.EXPECTED_FAILURE:
-            result.addExpectedFailure(test, remote_error(event.text))
+            result.addExpectedFailure(test, remote_error(event.text, event.detail))
         elif event.outcome is Outcome.UNEXPECTED_SUCCESS:
             result.addUnexpectedSuccess(test)
 
     @handle.register
     def _(self, event: SubTestOutcome, slot: int) -> None:
         test = self.test(event.task, event.index)
-        error = remote_error(event.text)
+        error = remote_error(event.text, event.detail)
         if event.outcome is Outcome.FAILURE:
             # unittest tells failures from errors by the exception's class.
-            error = (test.failureException, RemoteFailure(event.text), None)
+            failure = RemoteFailure(event.text, event.detail)
+            error = (test.failureException, failure, None)
         self.result.addSubTest(test, RemoteSubTest(test, event.description), error)
 
     @handle.register
     def _(self, event: ContextError, slot: int) -> None:
         holder = unittest.suite._ErrorHolder(event.description)
-        self.result.addError(holder, remote_error(event.text))
+        self.result.addError(holder, remote_error(event.text, event.detail))
 
     @handle.register
     def _(self, event: ContextSkipped, slot: int) -> None:
@@ -113,17 +120,22 @@ class Replayer:
             key = class_key(tests[0])
             self.class_seconds[key] = self.class_seconds.get(key, 0.0) + event.seconds
 
-    def context_failed(self, description: str, text: str) -> None:
+    def context_failed(
+        self, description: str, text: str, kind: str = "WorkerCrash"
+    ) -> None:
         """A worker died outside any test (in a class or module fixture)."""
         holder = unittest.suite._ErrorHolder(description)
-        self.result.addError(holder, remote_error(text))
+        self.result.addError(holder, remote_error(text, worker_death(text, kind)))
 
-    def crashed(self, task: int, index: int, text: str, slot: int) -> None:
-        """The worker died inside this test: report it as the test's error."""
+    def crashed(
+        self, task: int, index: int, text: str, slot: int, kind: str = "WorkerCrash"
+    ) -> None:
+        """The worker died inside this test: report it as the test's error.
+        ``kind`` is WorkerCrash or WorkerTimeout."""
         if hasattr(self.result, "current_worker"):
             self.result.current_worker = slot
         test = self.test(task, index)
-        self.result.addError(test, remote_error(text))
+        self.result.addError(test, remote_error(text, worker_death(text, kind)))
         self.result.stopTest(test)
 
 

@@ -480,11 +480,15 @@ class Supervisor:
             f"The worker process {slot.pid} (slot {slot.number}) {what} while "
             "running this test."
         )
+        # Named apart in machine-read reports (--junit-xml).
+        kind = "WorkerTimeout" if timed_out or "--timeout" in reason else "WorkerCrash"
         if tail.strip():
             message += f"\nIts last output:\n{tail.rstrip()}"
         retries = task.retries
         if slot.running is not None:
-            self.replayer.crashed(task.id, slot.running, message + "\n", slot.number)
+            self.replayer.crashed(
+                task.id, slot.running, message + "\n", slot.number, kind
+            )
             slot.done_in_task.add(slot.running)
         else:
             # Outside any test: in a class or module fixture, or between
@@ -494,7 +498,7 @@ class Supervisor:
             # again.
             retries += 1
             if retries > 1 or timed_out or reason:
-                self._fail_class(slot, message)
+                self._fail_class(slot, message, kind)
                 return
         remaining = self._remaining(slot)
         if remaining:
@@ -513,7 +517,7 @@ class Supervisor:
             if index not in slot.done_in_task
         ]
 
-    def _fail_class(self, slot: Slot, message: str) -> None:
+    def _fail_class(self, slot: Slot, message: str, kind: str) -> None:
         """Report the slot's class as an error (its worker died outside any
         test), dropping the tests it had left."""
         name = self._class_name(slot.task.id)
@@ -529,6 +533,7 @@ class Supervisor:
                 "outside any test, in a class or module fixture",
             )
             + "\n",
+            kind,
         )
         slot.task, slot.running = None, None
 

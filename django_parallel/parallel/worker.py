@@ -12,7 +12,6 @@ objects, and finally ``None``. The worker sends ``WorkerReady`` (or
 from __future__ import annotations
 
 import faulthandler
-import functools
 import gc
 import importlib
 import inspect
@@ -32,6 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django_parallel.compat import run_checks_without_databases
+from django_parallel.failures import ErrorDetail, captured_output, describe_error
 from django_parallel.parallel.events import (
     ContextError,
     ContextSkipped,
@@ -46,6 +46,7 @@ from django_parallel.parallel.events import (
     WorkerBroken,
     WorkerReady,
 )
+from django_parallel.parallel.guards import RaisedBaseException, _guarded
 from django_parallel.parallel.plan import (
     WorkerDatabases,
     WorkerPlan,
@@ -160,6 +161,9 @@ class EventResult(unittest.TestResult):
         self.task = -1
         self.index_of: dict[int, int] = {}
         self._started = 0.0
+        # The test startTest was called for: from Python 3.12.1 a skipped
+        # test is only stopped, and took no time.
+        self._running: int | None = None
         self._sql = _SQLCapture() if plan.debug_sql else None
 
     def stop(self) -> None:
@@ -193,12 +197,14 @@ class EventResult(unittest.TestResult):
         return self.index_of.get(id(test), -1)
 
     def _exc_info_to_string(self, err, test) -> str:
-        if isinstance(err[1], RaisedBaseException):
-            original = err[1].original
-            # Without the frame of the guard that caught it.
-            tb = original.__traceback__
-            err = (type(original), original, tb.tb_next if tb else None)
-        return super()._exc_info_to_string(err, test)
+        return super()._exc_info_to_string(_unwrapped(err), test)
+
+    def _detail(self, err, test) -> ErrorDetail | None:
+        """The failure's parts, for the parent's machine-read reports."""
+        try:
+            return describe_error(_unwrapped(err), test, captured_output(self))
+        except Exception:
+            return None  # The text report still has everything.
 
     def _text(self, err, test) -> str:
         text = self._exc_info_to_string(err, test)
@@ -214,9 +220,12 @@ class EventResult(unittest.TestResult):
             self._sql.start()
         self.arm_timeout()
         self._started = time.perf_counter()
+        self._running = id(test)
 
     def stopTest(self, test) -> None:
-        elapsed = time.perf_counter() - self._started
+        started = self._running == id(test)
+        elapsed = time.perf_counter() - self._started if started else 0.0
+        self._running = None
         # What follows the test (tearDownClass, the next class's fixtures)
         # gets its own --timeout.
         self.arm_timeout()
@@ -234,12 +243,14 @@ class EventResult(unittest.TestResult):
             if outcome is Outcome.SKIP:
                 self._send(ContextSkipped(self.task, test.description, reason))
             else:
-                self._send(
-                    ContextError(self.task, test.description, self._text(err, test))
-                )
+                text, detail = self._text(err, test), self._detail(err, test)
+                self._send(ContextError(self.task, test.description, text, detail))
             return
         text = None if err is None else self._text(err, test)
-        self._send(TestOutcome(self.task, self._index(test), outcome, text, reason))
+        detail = None if err is None else self._detail(err, test)
+        self._send(
+            TestOutcome(self.task, self._index(test), outcome, text, reason, detail)
+        )
 
     def addSuccess(self, test) -> None:
         super().addSuccess(test)
@@ -282,11 +293,22 @@ class EventResult(unittest.TestResult):
                 _safe_description(subtest),
                 outcome,
                 self._text(err, subtest),
+                self._detail(err, subtest),
             )
         )
 
     def addDuration(self, test, elapsed) -> None:
         """Durations are measured in startTest/stopTest on every Python."""
+
+
+def _unwrapped(err):
+    """A RaisedBaseException's original exception, without the frame of the
+    guard that caught it; any other exc_info as it is."""
+    if isinstance(err[1], RaisedBaseException):
+        original = err[1].original
+        tb = original.__traceback__
+        return (type(original), original, tb.tb_next if tb else None)
+    return err
 
 
 class _SQLCapture:
@@ -426,35 +448,6 @@ def _connect(connection, database) -> None:
         source.backup(connection.connection)
     finally:
         source.close()
-
-
-class RaisedBaseException(Exception):
-    """What a test or fixture raised that unittest does not catch
-    (KeyboardInterrupt; SystemExit or GeneratorExit in a fixture), carried as
-    an ordinary error: unittest then reports it where it happened, runs the
-    tear-downs that follow and goes on, and no result is lost. Reports show
-    ``original`` and its traceback."""
-
-    def __init__(self, original: BaseException) -> None:
-        super().__init__(repr(original))
-        self.original = original
-
-
-def _guarded(function: Callable) -> Callable:
-    if getattr(function, "_django_parallel_guarded", False):
-        return function
-
-    @functools.wraps(function)
-    def guarded(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except Exception:
-            raise
-        except BaseException as exc:
-            raise RaisedBaseException(exc) from None
-
-    guarded._django_parallel_guarded = True
-    return guarded
 
 
 # The steps unittest and Django run a test in, each behind an
