@@ -1,6 +1,7 @@
-"""``python -m django_parallel``: tools that need no Django project.
+"""``python -m django_parallel``: tools run outside ``manage.py test``.
 
 python -m django_parallel durations merge FILES... [--into PATH]
+python -m django_parallel cache key|export [--settings MODULE]
 """
 
 from __future__ import annotations
@@ -44,14 +45,59 @@ def _parser() -> argparse.ArgumentParser:
         help="The record to merge into (default: .django_parallel/durations.json "
         "in the current directory).",
     )
+    cache = commands.add_parser(
+        "cache",
+        help="The migrated-database cache in CI (needs the project's settings).",
+    )
+    cache.add_argument(
+        "action",
+        choices=["key", "export"],
+        help="key: print the key for the CI cache step that keeps "
+        ".django_parallel/; export: write the server cache entries the tests "
+        "left to files there.",
+    )
+    cache.add_argument(
+        "--settings",
+        metavar="MODULE",
+        help="The settings module (default: DJANGO_SETTINGS_MODULE).",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    # One command so far: "durations merge" (the parser requires both words).
     with exit_on_runner_error():
+        if args.command == "cache":
+            return _cache(args.action, args.settings)
         return _merge(args.files, args.into)
+
+
+def _cache(action: str, settings: str | None) -> int:
+    """Set the project up as ``django-admin`` would, then run ``action``."""
+    import os
+
+    if settings:
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings
+    if not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        from django_parallel.errors import RunnerError
+
+        raise RunnerError(
+            "python -m django_parallel cache needs the project's settings: "
+            "set DJANGO_SETTINGS_MODULE or pass --settings"
+        )
+    # As manage.py does: the project's packages are found from here.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    import django
+
+    django.setup()
+    from django_parallel import cicache
+
+    if action == "key":
+        print(cicache.key())
+    else:
+        cicache.export()
+    return 0
 
 
 def _merge(files: list[str], into: str | None) -> int:

@@ -132,6 +132,14 @@ class SQLiteCacheKeyTests(ProjectTestCase):
         path.write_text(path.read_text().replace("varchar(20)", "varchar(30)"))
         changed = self.run_command([*command, "key"], env=env)
         self.assertNotEqual(changed.stdout, key.stdout)
+        # The same key outside manage.py, from the settings module.
+        module = [sys.executable, "-m", "django_parallel", "cache", "key"]
+        outside = self.run_command(
+            [*module, "--settings", "engine_project.settings"], env=env
+        )
+        self.assertExit(outside, 0)
+        self.assertEqual(outside.stdout, changed.stdout)
+        self.assertOneLineError(self.run_command(module, env=env), "--settings")
 
 
 globals().update(backend_variants(ExportedCacheTests, backends=("mysql",)))
