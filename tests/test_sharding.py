@@ -6,10 +6,12 @@ durations merge``."""
 import json
 import random
 import re
+import shutil
 import sys
 import types
 import unittest
 from pathlib import Path
+from xml.etree import ElementTree
 
 from support import ProjectTestCase
 
@@ -373,6 +375,9 @@ class BalancedShardsTests(ShardProjectTestCase):
                             "--start-method",
                             methods[index - 1],
                         ]
+                    else:
+                        # Each shard writes a JUnit file of its own.
+                        args += ["--junit-xml", "reports/junit.xml"]
                     run, line = self.run_shard(*args)
                     self.assertEqual(line[:2], (str(index), str(total)))
                     self.assertEqual(line[5], "recorded durations")
@@ -390,6 +395,15 @@ class BalancedShardsTests(ShardProjectTestCase):
                 self.assertEqual(
                     (self.record_dir / "durations.json").read_text(), planted
                 )
+
+        reports = sorted((self.project_dir / "reports").glob("*.xml"))
+        self.assertEqual(
+            [p.name for p in reports],
+            ["junit-shard-1-of-2.xml", "junit-shard-2-of-2.xml"],
+        )
+        cases = [ElementTree.parse(p).findall(".//testcase") for p in reports]
+        self.assertEqual(sum(map(len, cases)), TESTS)
+        shutil.rmtree(self.project_dir / "reports")
 
         files = sorted(
             str(p) for p in self.record_dir.glob("durations-shard-*-of-4.json")
