@@ -77,6 +77,14 @@ from django_parallel.reporting import (
     TestResult,
     TextTestRunner,
 )
+from django_parallel.repro.modes import (
+    after_run,
+    check_exclusive,
+    chosen_tests,
+    run_search,
+)
+from django_parallel.repro.record import Discovery
+from django_parallel.repro.trials import take_spec
 from django_parallel.testcases import install_on_commit_capture
 
 
@@ -116,6 +124,9 @@ class Runner:
         max_restarts=NOT_GIVEN,
         db_cache=NOT_GIVEN,
         clear_db_cache=False,
+        replay_worker=None,
+        bisect=None,
+        pair=None,
         **kwargs,
     ):
         with exit_on_runner_error():
@@ -159,6 +170,14 @@ class Runner:
             self.max_restarts = pick("max_restarts", max_restarts)
             self.db_cache = bool(pick("db_cache", db_cache))
             self.clear_db_cache = clear_db_cache
+            # Reproducing a parallel run's failure (repro/modes.py).
+            check_exclusive(replay_worker, bisect, pair)
+            self.replay_worker, self.bisect, self.pair = replay_worker, bisect, pair
+            self._trial = take_spec()
+            self.run_record = None
+            if self._trial is not None or replay_worker is not None:
+                # A replay or a trial runs its tests in order, in one process.
+                self.parallel = 1
             if self.pdb and self.parallel > 1:
                 raise RunnerError(
                     "--pdb needs the tests in this process; drop --pdb or run "
@@ -219,7 +238,13 @@ class Runner:
         return discovery.load(test_labels or ["."])
 
     def build_suite(self, test_labels=None, extra_tests=None, **kwargs):
+        chosen = chosen_tests(self)
+        if chosen is not None:
+            return self.test_suite(chosen)
         self.setup_shuffler()
+        self._discovery = Discovery(
+            tuple(test_labels or ()), self.pattern, self.top_level
+        )
         tests = self.load_tests(test_labels)
         tests.extend(iter_tests(extra_tests or ()))
         if self.tags or self.exclude_tags:
@@ -349,6 +374,8 @@ class Runner:
     def run_tests(self, test_labels, extra_tests=None, **kwargs) -> int:
         """Run the tests the labels name; return the number of problems."""
         with exit_on_runner_error(), signals_end_the_run() as self._interrupts:
+            if self._trial is None and (self.bisect or self.pair) is not None:
+                return run_search(self, test_labels)
             if not self._times_whole_run:
                 failures = self._run_tests(test_labels, extra_tests)
             else:
@@ -431,6 +458,7 @@ class Runner:
                             print(file=sys.stderr)
                         self.report_summary(result, time.perf_counter() - started)
                         self._record_durations(result, suite)
+                        after_run(self, suite, result)
                     with self.time_keeper.timed("Total database teardown"):
                         self.teardown_databases(old_config)
         finally:
@@ -542,8 +570,9 @@ class Runner:
         return databases
 
     def _record_durations(self, result, suite) -> None:
-        if result.shouldStop:
-            # A stopped run timed only part of some classes.
+        if result.shouldStop or self._trial or self.replay_worker is not None:
+            # A stopped run timed only part of some classes; a replay or a
+            # trial runs only part of some.
             return
         # A worker times a whole class, its fixtures too; a serial run adds
         # up its tests.
