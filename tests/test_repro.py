@@ -91,7 +91,9 @@ class ReplayTests(PollutedProject, ParallelTestCase):
                 self.assertExit(replay, 1)
                 upto = ran[: ran.index(VICTIM) + 1]
                 self.assertCounts(replay, passed=len(upto) - 1, failed=1)
-                self.assertIn(f"FAIL: test_f_victim ({VICTIM}", replay.stderr)
+                self.assertIn(
+                    "FAIL: test_f_victim (garden.tests.BedTests", replay.stderr
+                )
                 # A replay leaves the record as it was, so it can be repeated.
                 self.assertEqual(self.record(), record)
         # The failure depends on order: alone, the victim passes.
