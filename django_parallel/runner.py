@@ -238,7 +238,7 @@ class Runner:
         return discovery.load(test_labels or ["."])
 
     def build_suite(self, test_labels=None, extra_tests=None, **kwargs):
-        chosen = chosen_tests(self)
+        chosen = chosen_tests(self, test_labels)
         if chosen is not None:
             return self.test_suite(chosen)
         self.setup_shuffler()

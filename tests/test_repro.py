@@ -140,6 +140,10 @@ class BisectPairTests(PollutedProject, ParallelTestCase):
             self.run_tests("--replay-worker", "9", env=env), "had no worker 9"
         )
         self.assertOneLineError(
+            self.run_tests("--replay-worker", "1", "garden", env=env),
+            "drop the test label(s) garden",
+        )
+        self.assertOneLineError(
             self.run_tests("--bisect", "garden.tests.Nope.test_x", env=env),
             "did not run in the last parallel run",
         )

@@ -9,7 +9,7 @@ import logging
 import sys
 
 from django_parallel.discovery import TestDiscovery, iter_tests
-from django_parallel.errors import RunnerError
+from django_parallel.errors import RunnerError, first_line
 from django_parallel.repro import commands, search
 from django_parallel.repro.record import (
     Discovery,
@@ -52,7 +52,7 @@ def _discover(runner, discovery: Discovery) -> list:
     return list(iter_tests(found))
 
 
-def chosen_tests(runner) -> list | None:
+def chosen_tests(runner, test_labels=None) -> list | None:
     """The tests of a replay or a trial, in their order; None otherwise."""
     if runner._trial is not None:
         spec = runner._trial
@@ -62,6 +62,11 @@ def chosen_tests(runner) -> list | None:
         )
     if runner.replay_worker is None:
         return None
+    if test_labels:
+        raise RunnerError(
+            f"--replay-worker runs the tests the record names; drop the test "
+            f"label(s) {' '.join(test_labels)}"
+        )
     record = load_record(record_path())
     ids, failure = replay_sequence(record, str(runner.replay_worker))
     upto = f"up to its failure {failure}" if failure else "all of them"
@@ -82,6 +87,18 @@ def after_run(runner, suite, result) -> None:
     history = getattr(suite, "history", None)
     if history is None or not history.processes:
         return
+    try:
+        _record_run(runner, history, result)
+    except Exception as exc:
+        # The record is a help, never a reason for a run to crash.
+        runner.log(
+            f"Could not record which worker ran what: {type(exc).__name__}: "
+            f"{first_line(exc)}",
+            logging.WARNING,
+        )
+
+
+def _record_run(runner, history, result) -> None:
     record = make_record(
         history,
         result,
