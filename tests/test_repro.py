@@ -203,6 +203,9 @@ class RecordTests(unittest.TestCase):
         made.process_started(1)  # a replacement in slot 1
         made.task_sent(1, "a.D", ["a.D.t1"])
         made.test_started(1, "a.D.t1")
+        # A failure run again later (alone) does not move it to that worker.
+        made.task_sent(1, "a.B", ["a.B.t2"])
+        made.test_started(1, "a.B.t2")
         result = FakeResult(failures=[FakeTest("a.B.t2"), FakeTest("a.A.t1")])
         record = make_record(made, result, 7, Discovery(("a",), None, None))
         self.assertEqual([p.worker for p in record.workers], ["1", "2", "1.1"])
@@ -211,7 +214,7 @@ class RecordTests(unittest.TestCase):
         self.assertEqual(ids, ["a.A.t1", "a.A.t2", "a.B.t1", "a.B.t2"])
         self.assertEqual(last, "a.B.t2")
         # A worker without failures replays everything it ran.
-        self.assertEqual(replay_sequence(record, "1.1"), (["a.D.t1"], None))
+        self.assertEqual(replay_sequence(record, "1.1"), (["a.D.t1", "a.B.t2"], None))
         with self.assertRaisesRegex(RunnerError, "no worker 3"):
             replay_sequence(record, "3")
 

@@ -69,9 +69,11 @@ class RunRecord:
         return list(seen)
 
     def worker_of(self, test_id: str) -> str | None:
-        """The worker that ran ``test_id`` last (a test a crash interrupted
-        may have started on two), None when no worker started it."""
-        for process in reversed(self.workers):
+        """The first worker that started ``test_id`` (None: none did). A test
+        starts once in a run (what a crash leaves of its class is queued
+        again, the crashed test is not); any later start is a re-run of a
+        failure, alone, which is not the sequence to replay."""
+        for process in self.workers:
             if any(test_id in c.started for c in process.classes):
                 return process.worker
         return None
