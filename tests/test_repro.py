@@ -199,6 +199,7 @@ class RecordTests(unittest.TestCase):
         made = history(
             (1, [("a.A", ["t1", "t2"]), ("a.B", ["t1", "t2", "t3"])]),
             (2, [("a.C", ["t1"])]),
+            (3, []),  # given nothing to run: not in the record
         )
         made.process_started(1)  # a replacement in slot 1
         made.task_sent(1, "a.D", ["a.D.t1"])

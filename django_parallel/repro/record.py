@@ -147,7 +147,8 @@ def failure_ids(result) -> list[str]:
 def make_record(
     history: WorkerHistory, result, seed: int | None, discovery: Discovery
 ) -> RunRecord:
-    record = RunRecord(seed, discovery, list(history.processes))
+    # A process given no task (retired, or never needed) ran nothing.
+    record = RunRecord(seed, discovery, [p for p in history.processes if p.classes])
     for test in failure_ids(result):
         worker = record.worker_of(test)
         if worker is None:
