@@ -60,10 +60,17 @@ class ReplayTests(PollutedProject, ParallelTestCase):
                 # No recorded durations: each run plans from test counts.
                 durations = self.project_dir / ".django_parallel" / "durations.json"
                 durations.unlink(missing_ok=True)
-                run = self.run_parallel(start_method=method)
+                # Seed 21 orders BedTests e, d, c (the polluter), b, f (the
+                # victim), a: the replay must follow the record, not the
+                # discovery order.
+                seed = ["--shuffle", "21"] if method == "fork" else []
+                run = self.run_parallel(*seed, start_method=method)
                 self.assertExit(run, 1)
-                self.assertCounts(run, passed=13, failed=1)
+                self.assertCounts(
+                    run, passed=13, failed=1, **({"seed": 21} if seed else {})
+                )
                 record = self.record()
+                self.assertEqual(record["seed"], 21 if seed else None)
                 failing = [f for f in record["failures"] if f["test"] == VICTIM]
                 self.assertEqual(len(failing), 1, record)
                 worker = failing[0]["worker"]
@@ -91,6 +98,8 @@ class ReplayTests(PollutedProject, ParallelTestCase):
                 self.assertExit(replay, 1)
                 upto = ran[: ran.index(VICTIM) + 1]
                 self.assertCounts(replay, passed=len(upto) - 1, failed=1)
+                if seed:
+                    self.assertEqual(len(upto), 5, record)
                 self.assertIn(
                     "FAIL: test_f_victim (garden.tests.BedTests", replay.stderr
                 )
