@@ -266,6 +266,11 @@ class RecordTests(unittest.TestCase):
         self.assertEqual(len(lines), 2)
         self.assertIn("(a.B.t1)", lines[0])
         self.assertTrue(lines[1].endswith("--replay-worker 2"), lines)
+        # Two failures: up to the later one in the worker's order.
+        made = history((1, [("a.A", ["t1", "t2", "t3"])]))
+        both = FakeResult([FakeTest("a.A.t3"), FakeTest("a.A.t2")])
+        lines = replay_hints(make_record(made, both, None, Discovery()))
+        self.assertIn("up to its last failure (a.A.t3)", lines[0])
 
 
 class SearchTests(unittest.TestCase):

@@ -84,11 +84,10 @@ def after_run(runner, suite, result) -> None:
     if runner._trial is not None:
         write_result(runner._trial, failure_ids(result), result.testsRun)
         return
-    history = getattr(suite, "history", None)
-    if history is None or not history.processes:
-        return
     try:
-        _record_run(runner, history, result)
+        record = run_record_of(runner, suite, result)
+        if record is not None:
+            _save_and_hint(record)
     except Exception as exc:
         # The record is a help, never a reason for a run to crash.
         runner.log(
@@ -98,19 +97,24 @@ def after_run(runner, suite, result) -> None:
         )
 
 
-def _record_run(runner, history, result) -> None:
-    record = make_record(
-        history,
-        result,
-        runner.shuffle_seed,
-        getattr(runner, "_discovery", Discovery()),
-    )
-    runner.run_record = record
-    try:
-        save_record(record_path(), record)
-    except OSError as exc:
-        runner.log(f"Could not record which worker ran what: {exc}", logging.WARNING)
-        return
+def run_record_of(runner, suite, result) -> RunRecord | None:
+    """The record of a finished parallel run (None for a serial one), made
+    once and kept as ``runner.run_record``: the rerun report may want it
+    before it is saved."""
+    if runner.run_record is None:
+        history = getattr(suite, "history", None)
+        if history is not None and history.processes:
+            runner.run_record = make_record(
+                history,
+                result,
+                runner.shuffle_seed,
+                getattr(runner, "_discovery", Discovery()),
+            )
+    return runner.run_record
+
+
+def _save_and_hint(record: RunRecord) -> None:
+    save_record(record_path(), record)
     lines = replay_hints(record)
     if lines:
         sys.stdout.flush()
@@ -124,9 +128,11 @@ def replay_hints(record: RunRecord) -> list[str]:
     lines = []
     for worker in workers[:SHOWN_WORKERS]:
         failures = [f.test for f in record.failures if f.worker == worker]
+        last = replay_sequence(record, worker)[1] or failures[-1]
+        which = "its failure" if len(failures) == 1 else "its last failure"
         lines.append(
             f"To replay worker {worker}'s tests in one process, in its order, "
-            f"up to its failure ({failures[-1]}):"
+            f"up to {which} ({last}):"
         )
         lines.append(f"  {commands.replay_command(worker)}")
     if len(workers) > SHOWN_WORKERS:
