@@ -29,6 +29,15 @@ class ProcessRun:
     classes: list[ClassRun] = field(default_factory=list)
 
 
+def id_of(test) -> str:
+    """A test's id; one whose ``id()`` raises is named by its class, so the
+    record never stops a run."""
+    try:
+        return str(test.id())
+    except Exception:
+        return f"{type(test).__module__}.{type(test).__qualname__}"
+
+
 class WorkerHistory:
     """Filled by the supervisor as it starts workers, hands out tasks and
     sees tests start."""

@@ -39,7 +39,7 @@ from django_parallel.parallel.events import (
     WorkerBroken,
     WorkerReady,
 )
-from django_parallel.parallel.history import WorkerHistory
+from django_parallel.parallel.history import WorkerHistory, id_of
 from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.scheduling import Schedule
@@ -279,7 +279,7 @@ class Supervisor:
             self.history.task_sent(
                 slot.number,
                 slot.last_class or "",
-                [test.id() for test in self.test_lists[task.id]],
+                [id_of(test) for test in self.test_lists[task.id]],
             )
             try:
                 slot.conn.send(slot.task)
@@ -398,7 +398,7 @@ class Supervisor:
             slot.busy_since = time.monotonic()
             slot.log_offset = event.log_offset
             self.history.test_started(
-                slot.number, self.test_lists[event.task][event.index].id()
+                slot.number, id_of(self.test_lists[event.task][event.index])
             )
         self.replayer.handle(event, slot.number)
         if isinstance(event, TestStopped):

@@ -22,7 +22,10 @@ def invocation() -> list[str]:
     orig = list(getattr(sys, "orig_argv", None) or [sys.executable, *argv])
     arguments = len(argv) - 1
     head = orig[: len(orig) - arguments] if arguments else orig
-    return head or [sys.executable, *argv[:1]]
+    if orig[len(head) :] != argv[1:] or not head:
+        # The program changed sys.argv: name its script as it now is.
+        return [sys.executable, *argv[:1]]
+    return head
 
 
 def command_arguments(argv: list[str] | None = None) -> list[str]:
