@@ -337,3 +337,35 @@ class CommandTests(unittest.TestCase):
             command_arguments(argv),
             ["test", "--settings", "proj.ci", "--pythonpath=src", "--debug-mode"],
         )
+
+
+class CrashRecordTests(ParallelTestCase):
+    """A worker killed inside a test: the record keeps the killed process's
+    sequence apart from its replacement's, and the failure on the first."""
+
+    project = "faults"
+
+    def test_the_killed_process_is_the_one_to_replay(self):
+        run = self.run_parallel(
+            "catalogue.test_sigkill", "catalogue.test_ordinary", start_method="fork"
+        )
+        self.assertExit(run, 1)
+        path = self.project_dir / ".django_parallel" / "workers.json"
+        record = json.loads(path.read_text())
+        killer = "catalogue.test_sigkill.SigkillFault.test_2_kills_itself"
+        after = "catalogue.test_sigkill.SigkillFault.test_3_after"
+        failures = {f["test"]: f["worker"] for f in record["failures"]}
+        self.assertEqual(list(failures), [killer], record)
+        started = {
+            p["worker"]: [t for c in p["classes"] for t in c["started"]]
+            for p in record["workers"]
+        }
+        worker = failures[killer]
+        # The killed process ran nothing after the test that killed it; the
+        # rest of its class ran on another process.
+        self.assertEqual(started[worker][-1], killer, record)
+        elsewhere = [w for w, tests in started.items() if after in tests]
+        self.assertEqual(len(elsewhere), 1, record)
+        self.assertNotEqual(elsewhere[0], worker, record)
+        self.assertIn(f"--replay-worker {worker}\n", run.stderr)
+        self.assertNothingLeft()
