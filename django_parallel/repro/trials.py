@@ -145,24 +145,28 @@ class Trials:
             db_suffix=suffix,
         )
         write_spec(stem + ".json", spec)
-        argv = [sys.executable, *list(getattr(sys, "orig_argv", sys.argv))[1:]]
-        if not hasattr(sys, "orig_argv"):
-            argv = [sys.executable, *sys.argv]
+        # The command as it was typed (sys.argv may have been changed since),
+        # with this interpreter.
+        argv = [sys.executable, *sys.orig_argv[1:]]
         environ = {**os.environ, ENVIRON: stem + ".json"}
-        shown = self.verbosity >= 2
         done = subprocess.run(
             argv,
             env=environ,
             stdin=subprocess.DEVNULL,
-            stdout=None if shown else subprocess.PIPE,
-            stderr=None if shown else subprocess.PIPE,
+            capture_output=True,
             text=True,
         )
+        if self.verbosity >= 2:
+            # Whole, after the trial: tries run at once do not interleave.
+            sys.stdout.write(done.stdout)
+            sys.stderr.write(done.stderr)
+            sys.stderr.flush()
         try:
             with open(spec.result, encoding="utf-8") as file:
                 failed = json.load(file)["failed"]
         except (OSError, ValueError, KeyError):
-            if done.returncode == 2 or done.returncode in (0, 1):
+            stderr = done.stderr or ""
+            if done.returncode == 0 or "django-parallel: error:" in stderr:
                 # The command itself refused (a one-line error), or ended
                 # before running: no verdict on the target.
                 last = (done.stderr or "").strip().splitlines()[-1:] or [
@@ -171,6 +175,6 @@ class Trials:
                 raise RunnerError(
                     f"a trial run could not run the tests ({last[0]})"
                 ) from None
-            # Killed or crashed while running tests: the crash reproduces.
+            # Killed, or ended by a test (os._exit): the crash reproduces.
             return True
         return self.target in failed
