@@ -13,6 +13,7 @@ import unittest
 
 from test_parallel import ParallelTestCase
 
+from django_parallel.discovery import iter_tests
 from django_parallel.errors import RunnerError
 from django_parallel.parallel.history import WorkerHistory
 from django_parallel.repro import search
@@ -26,6 +27,7 @@ from django_parallel.repro.record import (
     replay_sequence,
     save_record,
 )
+from django_parallel.repro.selection import select_tests
 
 VICTIM = "garden.tests.BedTests.test_f_victim"
 POLLUTER = "garden.tests.BedTests.test_c_drought"
@@ -271,6 +273,28 @@ class RecordTests(unittest.TestCase):
         both = FakeResult([FakeTest("a.A.t3"), FakeTest("a.A.t2")])
         lines = replay_hints(make_record(made, both, None, Discovery()))
         self.assertIn("up to its last failure (a.A.t3)", lines[0])
+
+
+class SelectionTests(unittest.TestCase):
+    def test_tests_come_in_the_given_order_found_or_loaded_by_name(self):
+        loader = unittest.TestLoader()
+        found = list(iter_tests(loader.loadTestsFromTestCase(SearchTests)))
+        ids = [
+            f"{__name__}.CommandTests.test_only_the_options_that_choose_the_project_are_kept",
+            found[1].id(),
+            found[0].id(),
+        ]
+        chosen = select_tests(found, ids, loader)
+        self.assertEqual([t.id() for t in chosen], ids)
+        self.assertIs(chosen[1], found[1])
+        with self.assertRaisesRegex(RunnerError, "cannot be found any more"):
+            select_tests(found, [f"{__name__}.CommandTests.test_gone"], loader)
+
+    def test_a_module_fixture_error_replays_through_the_modules_class(self):
+        made = history((1, [("m.A", ["t1"]), ("n.B", ["t1"]), ("m.C", ["t1"])]))
+        result = FakeResult(errors=[Holder("setUpModule (n)")])
+        record = make_record(made, result, None, Discovery())
+        self.assertEqual(replay_sequence(record, "1")[0], ["m.A.t1", "n.B.t1"])
 
 
 class SearchTests(unittest.TestCase):
