@@ -497,6 +497,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         help="Do not show the slowest tests even when settings ask for it.",
     )
+    add_repro_arguments(parser)
+
+
+def add_repro_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags that reproduce a failure of a parallel run (repro/)."""
+    _add(
+        parser,
+        "--replay-worker",
+        metavar="K",
+        help="Run, in this process, the tests worker K of the last parallel "
+        "run ran, in its order, up to its last failure (a failing parallel "
+        "run prints this command).",
+    )
+    _add(
+        parser,
+        "--bisect",
+        metavar="TEST_ID",
+        help="Find the test whose side effects make TEST_ID fail: halve the "
+        "tests that ran before it on its worker in the last parallel run (or "
+        "those the labels select), each try in a fresh process.",
+    )
+    _add(
+        parser,
+        "--pair",
+        metavar="TEST_ID",
+        help="Run TEST_ID after each other test of the last parallel run (or "
+        "of the labels) in a fresh process, --parallel N at a time, and name "
+        "those after which it fails.",
+    )
 
 
 def project_defaults() -> dict:

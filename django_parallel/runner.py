@@ -79,6 +79,14 @@ from django_parallel.reporting import (
     TestResult,
     TextTestRunner,
 )
+from django_parallel.repro.modes import (
+    after_run,
+    check_exclusive,
+    chosen_tests,
+    run_search,
+)
+from django_parallel.repro.record import Discovery
+from django_parallel.repro.trials import take_spec
 from django_parallel.shard_records import save_shard_durations, shard_durations_path
 from django_parallel.sharding import (
     describe_shard,
@@ -127,6 +135,9 @@ class Runner:
         clear_db_cache=False,
         shard=None,
         junit_xml=NOT_GIVEN,
+        replay_worker=None,
+        bisect=None,
+        pair=None,
         **kwargs,
     ):
         with exit_on_runner_error():
@@ -182,6 +193,14 @@ class Runner:
                 if junit_xml is not NOT_GIVEN
                 else "settings.DJANGO_PARALLEL['junit_xml']",
             )
+            # Reproducing a parallel run's failure (repro/modes.py).
+            check_exclusive(replay_worker, bisect, pair)
+            self.replay_worker, self.bisect, self.pair = replay_worker, bisect, pair
+            self._trial = take_spec()
+            self.run_record = None
+            if self._trial is not None or replay_worker is not None:
+                # A replay or a trial runs its tests in order, in one process.
+                self.parallel = 1
             if self.pdb and self.parallel > 1:
                 raise RunnerError(
                     "--pdb needs the tests in this process; drop --pdb or run "
@@ -242,7 +261,13 @@ class Runner:
         return discovery.load(test_labels or ["."])
 
     def build_suite(self, test_labels=None, extra_tests=None, **kwargs):
+        chosen = chosen_tests(self, test_labels)
+        if chosen is not None:
+            return self.test_suite(chosen)
         self.setup_shuffler()
+        self._discovery = Discovery(
+            tuple(test_labels or ()), self.pattern, self.top_level
+        )
         tests = self.load_tests(test_labels)
         tests.extend(iter_tests(extra_tests or ()))
         if self.tags or self.exclude_tags:
@@ -380,6 +405,8 @@ class Runner:
     def run_tests(self, test_labels, extra_tests=None, **kwargs) -> int:
         """Run the tests the labels name; return the number of problems."""
         with exit_on_runner_error(), signals_end_the_run() as self._interrupts:
+            if self._trial is None and (self.bisect or self.pair) is not None:
+                return run_search(self, test_labels)
             if not self._times_whole_run:
                 failures = self._run_tests(test_labels, extra_tests)
             else:
@@ -468,6 +495,7 @@ class Runner:
                         self._write_junit(seconds, started_at)
                         self.report_summary(result, seconds)
                         self._record_durations(result, suite)
+                        after_run(self, suite, result)
                     with self.time_keeper.timed("Total database teardown"):
                         self.teardown_databases(old_config)
         finally:
@@ -608,8 +636,9 @@ class Runner:
             )
 
     def _record_durations(self, result, suite) -> None:
-        if result.shouldStop:
-            # A stopped run timed only part of some classes.
+        if result.shouldStop or self._trial or self.replay_worker is not None:
+            # A stopped run timed only part of some classes; a replay or a
+            # trial runs only part of some.
             return
         # A worker times a whole class, its fixtures too; a serial run adds
         # up its tests.

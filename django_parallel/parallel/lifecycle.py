@@ -31,6 +31,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 
 from django_parallel.errors import RunnerError
+from django_parallel.parallel.history import WorkerHistory
 from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.scheduling import Schedule
@@ -74,6 +75,8 @@ class Workers:
         self.boot_timeout = boot_timeout
         self.databases: Callable[[int], WorkerDatabases] | None = None
         self.supervisor: Supervisor | None = None
+        # What each worker process ran, once run() has started.
+        self.history: WorkerHistory | None = None
 
     def _start(
         self, fork_guard: Callable[[], AbstractContextManager] = nullcontext
@@ -138,7 +141,11 @@ class Workers:
 
         connections.close_all()
         replayer = Replayer(result, test_lists)
-        self.supervisor.run(schedule, test_lists, replayer, self.databases)
+        try:
+            self.supervisor.run(schedule, test_lists, replayer, self.databases)
+        finally:
+            # Kept when the run stops early too: its record says what ran.
+            self.history = self.supervisor.history
         return replayer.class_seconds, self.supervisor.failure
 
     def close(self, at_once: bool = False) -> None:

@@ -60,6 +60,8 @@ class ParallelTestSuite:
         # the run was given up (workers kept dying), if it was.
         self.class_seconds: dict[str, float] = {}
         self.failure: str | None = None
+        # Which classes each worker process ran (parallel/history.py).
+        self.history = None
 
     @classmethod
     def process_setup_hook(cls):
@@ -111,7 +113,10 @@ class ParallelTestSuite:
     def run(self, result):
         if self.workers is None:
             raise RuntimeError("the runner must hand the suite its workers (run_on)")
-        self.class_seconds, self.failure = self.workers.run(
-            self._schedule, self.test_lists, result
-        )
+        try:
+            self.class_seconds, self.failure = self.workers.run(
+                self._schedule, self.test_lists, result
+            )
+        finally:
+            self.history = self.workers.history
         return result

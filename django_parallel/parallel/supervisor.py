@@ -39,6 +39,7 @@ from django_parallel.parallel.events import (
     WorkerBroken,
     WorkerReady,
 )
+from django_parallel.parallel.history import WorkerHistory, id_of
 from django_parallel.parallel.plan import WorkerDatabases, WorkerPlan
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.scheduling import Schedule
@@ -194,6 +195,8 @@ class Supervisor:
         self.stopping_since: float | None = None
         # Why the run was given up (the restart cap), for the runner to say.
         self.failure: str | None = None
+        # Which classes and tests each worker process ran, for the run record.
+        self.history = WorkerHistory()
 
     # Processes.
 
@@ -227,6 +230,7 @@ class Supervisor:
             process.start()
         child_end.close()
         slot.process, slot.conn = process, parent_end
+        self.history.process_started(slot.number)
         slot.ready = slot.closing = slot.eof = slot.sentinel_closed = False
         slot.exiting_since = slot.databases_sent_at = None
         slot.task, slot.running = None, None
@@ -275,6 +279,11 @@ class Supervisor:
             # What a death in the class's fixtures leaves in the log starts
             # here (the worker is idle, so the log is not growing).
             slot.log_offset = _size(slot.plan.log_file)
+            self.history.task_sent(
+                slot.number,
+                slot.last_class or "",
+                [id_of(test) for test in self.test_lists[task.id]],
+            )
             try:
                 slot.conn.send(slot.task)
             except OSError:
@@ -391,6 +400,9 @@ class Supervisor:
             slot.running = event.index
             slot.busy_since = time.monotonic()
             slot.log_offset = event.log_offset
+            self.history.test_started(
+                slot.number, id_of(self.test_lists[event.task][event.index])
+            )
         self.replayer.handle(event, slot.number)
         if isinstance(event, TestStopped):
             slot.done_in_task.add(event.index)
