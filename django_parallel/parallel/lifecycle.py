@@ -72,6 +72,7 @@ class Workers:
         self.max_restarts = max_restarts
         self.databases: Callable[[int], WorkerDatabases] | None = None
         self.supervisor: Supervisor | None = None
+        self.fork_guard: Callable[[], AbstractContextManager] = nullcontext
 
     def _start(
         self, fork_guard: Callable[[], AbstractContextManager] = nullcontext
@@ -116,6 +117,7 @@ class Workers:
         """The test databases exist (``databases(slot)`` gives a slot's
         copies) and the checks have run: fork the workers now."""
         self.databases = databases
+        self.fork_guard = fork_guard
         if self.supervisor is None:
             from django.db import connections
 
