@@ -518,8 +518,14 @@ class Runner:
         """Each failed test again, alone in a new worker (see
         ``parallel/rerun.py``): the report's lines."""
         worker_of = getattr(result, "worker_of", lambda test: None)
+
+        def announce(line: str) -> None:
+            if self.verbosity >= 1:
+                sys.stdout.flush()
+                print(line, file=sys.stderr, flush=True)
+
         return try_failures_alone(
-            workers, failed_tests(result), self.rerun_failures, worker_of
+            workers, failed_tests(result), self.rerun_failures, worker_of, announce
         )
 
     def _record_failures(self, result, suite_ids, interrupted) -> None:

@@ -150,10 +150,12 @@ def try_failures_alone(
     tests: Sequence[unittest.TestCase],
     cap: int,
     worker_of: Callable[[unittest.TestCase], int | None],
+    announce: Callable[[str], None] = lambda line: None,
 ) -> list[str]:
     """The report's lines (none when there is nothing to say): ``tests``
-    tried alone when there are at most ``cap`` of them. A try that cannot
-    be made steps aside in one line; the run goes on to its end."""
+    tried alone when there are at most ``cap`` of them (``announce`` says
+    so first: it takes a few seconds). A try that cannot be made steps
+    aside in one line; the run goes on to its end."""
     if not tests or cap <= 0:
         return []
     if len(tests) > cap:
@@ -161,6 +163,10 @@ def try_failures_alone(
             f"django-parallel: {len(tests)} tests failed; failures are run again "
             f"alone only when at most {cap} fail (--rerun-failures N to raise it)."
         ]
+    announce(
+        f"django-parallel: running the {len(tests)} failed test(s) again, each "
+        "alone in a new worker (--no-rerun-failures to skip this)..."
+    )
     try:
         retried = rerun_alone(workers, tests, worker_of)
     except (RunnerError, OSError, pickle.PicklingError) as exc:
