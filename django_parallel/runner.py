@@ -42,7 +42,7 @@ from django_parallel.discovery import (
     name_patterns,
 )
 from django_parallel.errors import RunnerError, exit_on_runner_error
-from django_parallel.failures import failed_ids, failed_tests
+from django_parallel.failures import failed_ids
 from django_parallel.interrupts import (
     Interrupts,
     exit_interrupted,
@@ -517,16 +517,13 @@ class Runner:
     def _rerun_failures(self, workers, result) -> list[str]:
         """Each failed test again, alone in a new worker (see
         ``parallel/rerun.py``): the report's lines."""
-        worker_of = getattr(result, "worker_of", lambda test: None)
 
         def announce(line: str) -> None:
             if self.verbosity >= 1:
                 sys.stdout.flush()
                 print(line, file=sys.stderr, flush=True)
 
-        return try_failures_alone(
-            workers, failed_tests(result), self.rerun_failures, worker_of, announce
-        )
+        return try_failures_alone(workers, result, self.rerun_failures, announce)
 
     def _record_failures(self, result, suite_ids, interrupted) -> None:
         """Update the record ``--last-failed`` reads; a stopped run only

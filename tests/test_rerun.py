@@ -97,6 +97,24 @@ class RerunFailuresTests(ParallelTestCase):
         self.assertIn(f"{TRIED} 1 of 2 failed again.", after_summary(run))
         self.assertNothingLeft()
 
+    def test_a_crash_is_tried_again_and_a_time_out_is_not(self):
+        run = self.run_parallel(
+            "ends",
+            "--timeout",
+            "2",
+            start_method="fork",
+            env={"DP_FLAKY_CRASH": "1", "DP_FLAKY_HANG": "1"},
+        )
+        self.assertExit(run, 1)
+        self.assertCounts(run, errors=2)
+        report = after_summary(run)
+        self.assertIn(f"{TRIED} 1 of 1 failed again.", report, run.describe())
+        self.assertIn(
+            "Not run again (1): timed out in the run, and would take as long again.",
+            report,
+        )
+        self.assertNothingLeft()
+
     def test_bad_values_are_one_line_errors(self):
         run = self.run_tests(
             "polluted", env={"DP_DJANGO_PARALLEL": "{'rerun_failures': 'yes'}"}

@@ -73,6 +73,8 @@ class Workers:
         self.databases: Callable[[int], WorkerDatabases] | None = None
         self.supervisor: Supervisor | None = None
         self.fork_guard: Callable[[], AbstractContextManager] = nullcontext
+        # The last run's replayer (what it knows of the tests' fates).
+        self.replayer: Replayer | None = None
 
     def _start(
         self, fork_guard: Callable[[], AbstractContextManager] = nullcontext
@@ -136,7 +138,7 @@ class Workers:
         from django.db import connections
 
         connections.close_all()
-        replayer = Replayer(result, test_lists)
+        replayer = self.replayer = Replayer(result, test_lists)
         self.supervisor.run(schedule, test_lists, replayer, self.databases)
         return replayer.class_seconds, self.supervisor.failure
 

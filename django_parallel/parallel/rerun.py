@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from django_parallel.errors import RunnerError, first_line
-from django_parallel.failures import covers, fixture_target
+from django_parallel.failures import covers, failed_tests, fixture_target
 from django_parallel.parallel.lifecycle import Workers
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.supervisor import Supervisor
@@ -147,34 +147,49 @@ def _outcome(outcomes: _Outcomes, test: unittest.TestCase) -> str:
 
 def try_failures_alone(
     workers: Workers,
-    tests: Sequence[unittest.TestCase],
+    result: unittest.TestResult,
     cap: int,
-    worker_of: Callable[[unittest.TestCase], int | None],
     announce: Callable[[str], None] = lambda line: None,
 ) -> list[str]:
-    """The report's lines (none when there is nothing to say): ``tests``
-    tried alone when there are at most ``cap`` of them (``announce`` says
-    so first: it takes a few seconds). A try that cannot be made steps
-    aside in one line; the run goes on to its end."""
+    """The report's lines (none when there is nothing to say) after trying
+    the failed tests of ``result`` alone, when the run had at most ``cap``
+    failures and errors, as its summary counts them (``announce`` says so
+    first: it takes a few seconds). A test whose worker was ended for
+    running too long is not tried: it would take as long again. A try that
+    cannot be made steps aside in one line; the run goes on to its end."""
+    problems = len(result.failures) + len(result.errors)
+    problems += len(result.unexpectedSuccesses)
+    tests = failed_tests(result)
     if not tests or cap <= 0:
         return []
-    if len(tests) > cap:
+    if problems > cap:
         return [
-            f"django-parallel: {len(tests)} tests failed; failures are run again "
+            f"django-parallel: {problems} tests failed; failures are run again "
             f"alone only when at most {cap} fail (--rerun-failures N to raise it)."
         ]
-    announce(
-        f"django-parallel: running the {len(tests)} failed test(s) again, each "
-        "alone in a new worker (--no-rerun-failures to skip this)..."
-    )
-    try:
-        retried = rerun_alone(workers, tests, worker_of)
-    except (RunnerError, OSError, pickle.PicklingError) as exc:
-        return [
-            "django-parallel: warning: the failures could not be run again "
-            f"alone ({first_line(exc)}); the run's result stands."
-        ]
-    return report_lines(retried)
+    timed_out = workers.replayer.timed_out if workers.replayer else set()
+    slow = [test for test in tests if id(test) in timed_out]
+    tests = [test for test in tests if id(test) not in timed_out]
+    lines = []
+    if tests:
+        announce(
+            f"django-parallel: running the {len(tests)} failed test(s) again, "
+            "each alone in a new worker (--no-rerun-failures to skip this)..."
+        )
+        worker_of = getattr(result, "worker_of", lambda test: None)
+        try:
+            lines = report_lines(rerun_alone(workers, tests, worker_of))
+        except (RunnerError, OSError, pickle.PicklingError) as exc:
+            lines = [
+                "django-parallel: warning: the failures could not be run again "
+                f"alone ({first_line(exc)}); the run's result stands."
+            ]
+    if slow:
+        lines.append(
+            f"Not run again ({len(slow)}): timed out in the run, and would take "
+            "as long again."
+        )
+    return lines
 
 
 def report_lines(retried: Sequence[Retried]) -> list[str]:

@@ -481,7 +481,13 @@ class Supervisor:
             message += f"\nIts last output:\n{tail.rstrip()}"
         retries = task.retries
         if slot.running is not None:
-            self.replayer.crashed(task.id, slot.running, message + "\n", slot.number)
+            self.replayer.crashed(
+                task.id,
+                slot.running,
+                message + "\n",
+                slot.number,
+                timed_out=timed_out or bool(reason),
+            )
             slot.done_in_task.add(slot.running)
         else:
             # Outside any test: in a class or module fixture, or between
