@@ -46,8 +46,9 @@ PROJECT_DEFAULTS = {
     "max_restarts": 10,
     "db_cache": True,
     # A parallel run's failures run again alone while at most this many
-    # failed (True: the default cap; False or 0: never).
-    "rerun_failures": 10,
+    # failed (True: the default cap; False or 0: never). More failures are
+    # more often one real breakage than order dependence.
+    "rerun_failures": 3,
     "failed_first": False,
 }
 

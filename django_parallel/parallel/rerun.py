@@ -4,12 +4,13 @@ A test that fails only after another test ran in the same process (state
 left in a module, a cache, a setting, a class attribute) is an
 order-dependent failure, and in a parallel run users read it as the
 runner's fault. So, once the run is over and while few tests failed
-(``--rerun-failures N``, 10 by default), each failed test runs again in a
-worker process of its own that runs nothing else, on the run's database
-copies, and the report says which failures did not happen alone, with the
-commands that find the culprit. The tries go to a result of their own: the
-run's result, its counts and its exit status stay as they were.
-"""
+(``--rerun-failures N``, 3 by default: more failures are more often one
+real breakage than order dependence, and each try boots a worker), each
+failed test runs again in a worker process of its own that runs nothing
+else, on the run's database copies, and the report says which failures
+did not happen alone, with the commands that find the culprit. The tries
+go to a result of their own: the run's result, its counts and its exit
+status stay as they were."""
 
 from __future__ import annotations
 
@@ -27,11 +28,6 @@ from django_parallel.parallel.lifecycle import Workers
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.supervisor import Supervisor
 from django_parallel.parallel.worker import Task
-
-# Failed tests tried again by default; more failures than this are more
-# likely one real breakage than order dependence, and each try boots a
-# worker.
-DEFAULT_CAP = 10
 
 
 @dataclass(frozen=True)
@@ -65,6 +61,15 @@ class PinnedSchedule:
 
     def clear(self) -> None:
         self.queues.clear()
+
+
+class AloneSupervisor(Supervisor):
+    """A slot whose worker died gets a new one only for work left to it
+    (a fixture's death puts its class back), not to end at once."""
+
+    def _replace(self, slot, exitcode, reason) -> None:
+        if self.schedule.queues.get(slot.number):
+            super()._replace(slot, exitcode, reason)
 
 
 class _Outcomes(unittest.TestResult):
@@ -104,7 +109,7 @@ def _run_batch(workers: Workers, batch: list) -> _Outcomes:
     slots = range(1, len(batch) + 1)
     # Buffered: what the test prints was shown by the run already.
     plans = [replace(workers.plan(slot), buffer=True, failfast=False) for slot in slots]
-    supervisor = Supervisor(
+    supervisor = AloneSupervisor(
         workers.context,
         plans,
         timeout=workers.timeout,
