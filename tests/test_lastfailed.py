@@ -24,8 +24,9 @@ from django_parallel.parallel.worker import Task
 B = "polluted.tests.PollutedTests.test_b_needs_a_clean_process"
 Z = "polluted.tests.BrokenTests.test_z_always_fails"
 FIXTURE = "stopper.tests.FixtureTests"
-# A serial run at -v 2: "test_name (module.Class.test_name) ... ok".
-RESULT_LINE = re.compile(r"^test_\w+ \((?P<id>[\w.]+?)\) \.\.\. ", re.MULTILINE)
+# A serial run at -v 2: "test_name (module.Class.test_name) ... ok" (before
+# Python 3.11 "test_name (module.Class) ... ok").
+RESULT_LINE = re.compile(r"^(?P<name>test_\w+) \([\w.]+\) \.\.\. ", re.MULTILINE)
 
 
 class LastFailedTests(ParallelTestCase):
@@ -36,9 +37,8 @@ class LastFailedTests(ParallelTestCase):
         return json.loads(path.read_text())["failed"]
 
     def order(self, run) -> list[str]:
-        """Test ids as a serial -v 2 run reported them (Python 3.11+ ids;
-        older ones show the class only, and the method before it)."""
-        return [m["id"].rsplit(".", 1)[-1] for m in RESULT_LINE.finditer(run.stderr)]
+        """Test methods in the order a serial -v 2 run reported them."""
+        return [m["name"] for m in RESULT_LINE.finditer(run.stderr)]
 
     def test_last_failed_runs_the_failed_set_and_stopped_runs_keep_it(self):
         full = self.run_parallel(
