@@ -63,6 +63,12 @@ class PinnedSchedule:
         self.queues.clear()
 
 
+# Without --timeout, how long a try may take (test or fixture): a test that
+# failed in the run may hang alone (waiting for what another test gave it),
+# and a run that had ended must not then hang.
+TRY_TIMEOUT = 60.0
+
+
 class AloneSupervisor(Supervisor):
     """A slot whose worker died gets a new one only for work left to it
     (a fixture's death puts its class back), not to end at once."""
@@ -107,12 +113,16 @@ def _run_batch(workers: Workers, batch: list) -> _Outcomes:
     from django.db import connections
 
     slots = range(1, len(batch) + 1)
+    timeout = workers.timeout or TRY_TIMEOUT
     # Buffered: what the test prints was shown by the run already.
-    plans = [replace(workers.plan(slot), buffer=True, failfast=False) for slot in slots]
+    plans = [
+        replace(workers.plan(slot), buffer=True, failfast=False, timeout=timeout)
+        for slot in slots
+    ]
     supervisor = AloneSupervisor(
         workers.context,
         plans,
-        timeout=workers.timeout,
+        timeout=timeout,
         max_restarts=workers.max_restarts,
         fork_guard=workers.fork_guard,
     )
