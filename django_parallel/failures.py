@@ -47,12 +47,15 @@ def failed_tests(result: unittest.TestResult) -> list[unittest.TestCase]:
 
 def failed_ids(result: unittest.TestResult) -> list[str]:
     """Dotted ids of everything that failed, for selecting tests again: a
-    test's id, or for a fixture error the class or module it names (every
-    test below it then counts as failed). Order kept, duplicates dropped."""
+    test's id, or for a fixture error the class or module it names, and for
+    a module that failed to import, the module (every test below it then
+    counts as failed, once it imports). Order kept, duplicates dropped."""
     ids: dict[str, None] = {}
     for test in _problems(result):
         test = getattr(test, "test_case", test)
-        if is_fixture_error(test):
+        if isinstance(test, unittest.loader._FailedTest):
+            ids[test._testMethodName] = None
+        elif is_fixture_error(test):
             name = fixture_target(str(test.description))
             if name:
                 ids[name] = None

@@ -199,9 +199,19 @@ class RecordTests(unittest.TestCase):
             (RuntimeError, RuntimeError("x"), None),
         )
         result.addUnexpectedSuccess(Samples.Polluted("test_a"))
+        failed_import = unittest.loader._make_failed_import_test(
+            "app.tests_broken", unittest.TestSuite
+        )[0]
+        result.addError(next(iter(failed_import)), (ImportError, ImportError(), None))
         self.assertEqual(
             failed_ids(result),
-            [test.id(), key(Samples.Plain), Samples.Polluted("test_a").id()],
+            [
+                test.id(),
+                key(Samples.Plain),
+                # Once it imports, the module's tests are the ones to run.
+                "app.tests_broken",
+                Samples.Polluted("test_a").id(),
+            ],
         )
 
     def test_selection_keeps_import_failures(self):
