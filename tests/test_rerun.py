@@ -87,14 +87,20 @@ class RerunFailuresTests(ParallelTestCase):
             self.assertNotIn(CAPPED, run.stderr, run.describe())
             self.assertNotIn("again, each alone", run.stderr, run.describe())
 
-        # The flag wins over the setting; bare, it means the default cap.
+        # The flag wins over the setting; bare, it means the default cap (3).
+        # Three tries on two database copies: two batches.
         run = self.run_parallel(
             "polluted",
+            "ends.tests.CrashTests",
             "--rerun-failures",
             start_method="fork",
-            env={"DP_DJANGO_PARALLEL": "{'rerun_failures': 1}"},
+            env={"DP_DJANGO_PARALLEL": "{'rerun_failures': 1}", "DP_FLAKY_CRASH": "1"},
         )
-        self.assertIn(f"{TRIED} 1 of 2 failed again.", after_summary(run))
+        self.assertCounts(run, passed=4, failed=2, errors=1)
+        self.assertIn(
+            f"{TRIED} 2 of 3 failed again.", after_summary(run), run.describe()
+        )
+        self.assertIn(f"  {B} (worker ", after_summary(run))
         self.assertNothingLeft()
 
     def test_a_crash_is_tried_again_and_a_time_out_is_not(self):
