@@ -220,8 +220,9 @@ def report_lines(retried: Sequence[Retried]) -> list[str]:
     ]
     if gone:
         lines.append(
-            f"Not reproduced alone ({len(gone)}): each failed in the run only "
-            "after other tests ran in its worker (the run still fails):"
+            f"Not reproduced alone ({len(gone)}): failed in the run but not "
+            "alone, so another test of the run is the likely cause (the run "
+            "still fails):"
         )
     for item in gone:
         where = f" (worker {item.worker})" if item.worker is not None else ""
