@@ -54,6 +54,11 @@ PROJECT_DEFAULTS = {
     "boot_timeout": 300,
     # A path: write a JUnit XML report of every run there.
     "junit_xml": None,
+    # A parallel run's failures run again alone while at most this many
+    # failed (True: the default cap; False or 0: never). More failures are
+    # more often one real breakage than order dependence.
+    "rerun_failures": 3,
+    "failed_first": False,
 }
 
 START_METHODS = ("spawn", "forkserver", "fork")
@@ -205,6 +210,14 @@ def _count_type(value: str) -> int:
     )
 
 
+def _cap_type(value: str) -> int:
+    if value.isdigit():
+        return int(value)
+    raise argparse.ArgumentTypeError(
+        f"expects the most failures to run again (0 for none); got {value!r}"
+    )
+
+
 def _timeout_type(value: str) -> float:
     try:
         seconds = float(value)
@@ -235,6 +248,13 @@ def _shard_type(value: str):
         return parse_shard(value)
     except RunnerError as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("--shard ")) from None
+
+
+def rerun_cap(value) -> int:
+    """``rerun_failures`` as a number of failures (0: never)."""
+    if value is True:
+        return PROJECT_DEFAULTS["rerun_failures"]
+    return int(value or 0)
 
 
 def _add(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
@@ -392,6 +412,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="Drop the migrated-database cache first, so this run migrates "
         "and caches afresh.",
+    )
+    _add(
+        parser,
+        "--rerun-failures",
+        nargs="?",
+        const=True,
+        type=_cap_type,
+        default=argparse.SUPPRESS,
+        metavar="N",
+        help="After a parallel run, run each failed test again alone in a "
+        "new worker while at most N failed (default "
+        f"{PROJECT_DEFAULTS['rerun_failures']}), and report the failures that "
+        "did not happen alone.",
+    )
+    _add(
+        parser,
+        "--no-rerun-failures",
+        action="store_false",
+        dest="rerun_failures",
+        default=argparse.SUPPRESS,
+        help="Do not run a parallel run's failures again alone.",
+    )
+    _add(
+        parser,
+        "--lf",
+        "--last-failed",
+        action="store_true",
+        dest="last_failed",
+        help="Run only the tests that failed or errored in the last run "
+        "(all of them when none did).",
+    )
+    _add_switch(
+        parser,
+        "--ff",
+        "--failed-first",
+        dest="failed_first",
+        help="Run the tests that failed or errored in the last run first, "
+        "then the rest.",
     )
     _add(
         parser,
@@ -591,6 +649,17 @@ def project_defaults() -> dict:
                 f"settings.DJANGO_PARALLEL[{key!r}] must be None or a number of "
                 f"seconds greater than 0; got {seconds!r}"
             )
+    rerun = merged["rerun_failures"]
+    if not isinstance(rerun, (bool, int)) or rerun < 0:
+        raise RunnerError(
+            "settings.DJANGO_PARALLEL['rerun_failures'] must be True, False or "
+            f"the most failures to run again alone (0 or more); got {rerun!r}"
+        )
+    if not isinstance(merged["failed_first"], bool):
+        raise RunnerError(
+            "settings.DJANGO_PARALLEL['failed_first'] must be True or False; "
+            f"got {merged['failed_first']!r}"
+        )
     restarts = merged["max_restarts"]
     if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 0:
         raise RunnerError(

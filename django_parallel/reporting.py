@@ -62,9 +62,13 @@ class TestResult(unittest.TextTestResult):
         )
         self.stream.flush()
 
+    def worker_of(self, test) -> int | None:
+        """The worker that ran ``test`` in a parallel run."""
+        return self._worker_of.get(id(getattr(test, "test_case", test)))
+
     def getDescription(self, test) -> str:
         description = super().getDescription(test)
-        worker = self._worker_of.get(id(getattr(test, "test_case", test)))
+        worker = self.worker_of(test)
         if worker is not None:
             description += f" [worker {worker}]"
         return description

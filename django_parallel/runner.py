@@ -35,6 +35,7 @@ from django.test.utils import (
 )
 
 from django_parallel import databases as db
+from django_parallel import lastfailed
 from django_parallel.discovery import (
     TestDiscovery,
     filter_by_tags,
@@ -42,6 +43,7 @@ from django_parallel.discovery import (
     name_patterns,
 )
 from django_parallel.errors import RunnerError, exit_on_runner_error
+from django_parallel.failures import failed_ids
 from django_parallel.interrupts import (
     Interrupts,
     exit_interrupted,
@@ -53,6 +55,7 @@ from django_parallel.options import (
     add_arguments,
     parse_parallel,
     project_defaults,
+    rerun_cap,
 )
 from django_parallel.ordering import Shuffler, reorder_tests
 from django_parallel.parallel.lifecycle import Workers
@@ -63,6 +66,7 @@ from django_parallel.parallel.plan import (
     capture_settings,
     modules_of_tests,
 )
+from django_parallel.parallel.rerun import try_failures_alone
 from django_parallel.parallel.scheduling import (
     class_bins,
     class_key,
@@ -138,6 +142,9 @@ class Runner:
         replay_worker=None,
         bisect=None,
         pair=None,
+        rerun_failures=NOT_GIVEN,
+        last_failed=False,
+        failed_first=NOT_GIVEN,
         **kwargs,
     ):
         with exit_on_runner_error():
@@ -201,6 +208,9 @@ class Runner:
             if self._trial is not None or replay_worker is not None:
                 # A replay or a trial runs its tests in order, in one process.
                 self.parallel = 1
+            self.rerun_failures = rerun_cap(pick("rerun_failures", rerun_failures))
+            self.last_failed = bool(last_failed)
+            self.failed_first = bool(pick("failed_first", failed_first))
             if self.pdb and self.parallel > 1:
                 raise RunnerError(
                     "--pdb needs the tests in this process; drop --pdb or run "
@@ -282,10 +292,17 @@ class Runner:
                     level=logging.DEBUG,
                 )
             tests = filter_by_tags(tests, self.tags, self.exclude_tags)
+        record = lastfailed.load_failed(lastfailed.last_failed_path())
+        if self.last_failed:
+            tests = self._select_last_failed(tests, record)
         bins = (unittest.loader._FailedTest, *self.reorder_by)
         tests = reorder_tests(
             tests, bins, shuffler=self._shuffler, reverse=self.reverse
         )
+        first = set()
+        if self.failed_first and record:
+            tests = lastfailed.failed_first(tests, record, bins)
+            first = lastfailed.failed_classes(tests, record)
         self.log(f"Found {len(tests)} test(s).")
         if self.shard is not None:
             self.shard_plan = plan_shards(
@@ -306,8 +323,25 @@ class Runner:
                     self.buffer,
                     durations=load_durations(durations_path()),
                     bins=bins,
+                    first=first,
                 )
         return self.test_suite(tests)
+
+    def _select_last_failed(self, tests: list, record: list[str]) -> list:
+        """``--last-failed``: the recorded failures among ``tests``, or all
+        of them when none is recorded (saying so)."""
+        selected = lastfailed.select_failed(tests, record)
+        if any(not isinstance(t, unittest.loader._FailedTest) for t in selected):
+            self.log(
+                f"Running the {len(selected)} test(s) that failed in the last "
+                f"run, of {len(tests)} (--last-failed)."
+            )
+            return selected
+        self.log(
+            f"No test of these failed in the last run: running all {len(tests)} "
+            "(--last-failed)."
+        )
+        return tests
 
     # Databases.
 
@@ -450,6 +484,8 @@ class Runner:
             suite = self._serial_if_uncloneable(suite, databases)
             suite.serialized_aliases = {a for a, s in databases.items() if s}
             suite.used_aliases = set(databases)
+            # Before the run: a unittest suite lets go of its tests as it runs.
+            suite_ids = [test.id() for test in iter_tests(suite)]
             parallel = isinstance(suite, ParallelTestSuite) and workers is not None
             if parallel:
                 own_plan = type(suite) is not self.parallel_test_suite
@@ -469,6 +505,8 @@ class Runner:
                 )
             result = None
             interrupted = False
+            seconds = None
+            rerun_report = []
             started = time.perf_counter()
             started_at = datetime.datetime.now().astimezone()
             try:
@@ -483,6 +521,9 @@ class Runner:
                     )
                 db.start_spare_copies(old_config)
                 result, interrupted = self._run_stoppable(suite)
+                seconds = time.perf_counter() - started
+                if parallel and not interrupted and not result.shouldStop:
+                    rerun_report = self._rerun_failures(workers, result)
             finally:
                 with self._interrupts.shield():
                     if workers is not None:
@@ -491,10 +532,14 @@ class Runner:
                         if interrupted:
                             # unittest's dots may have stopped mid-line.
                             print(file=sys.stderr)
-                        seconds = time.perf_counter() - started
+                        if seconds is None:
+                            seconds = time.perf_counter() - started
                         self._write_junit(seconds, started_at)
                         self.report_summary(result, seconds)
+                        for line in rerun_report:
+                            print(line, file=sys.stderr, flush=True)
                         self._record_durations(result, suite)
+                        self._record_failures(result, suite_ids, interrupted)
                         after_run(self, suite, result)
                     with self.time_keeper.timed("Total database teardown"):
                         self.teardown_databases(old_config)
@@ -532,6 +577,30 @@ class Runner:
         finally:
             unittest.removeHandler()
         return result, bool(getattr(handler, "called", False))
+
+    def _rerun_failures(self, workers, result) -> list[str]:
+        """Each failed test again, alone in a new worker (see
+        ``parallel/rerun.py``): the report's lines."""
+
+        def announce(line: str) -> None:
+            if self.verbosity >= 1:
+                sys.stdout.flush()
+                print(line, file=sys.stderr, flush=True)
+
+        return try_failures_alone(workers, result, self.rerun_failures, announce)
+
+    def _record_failures(self, result, suite_ids, interrupted) -> None:
+        """Update the record ``--last-failed`` reads; a stopped run only
+        adds to it."""
+        path = lastfailed.last_failed_path()
+        complete = not (interrupted or result.shouldStop)
+        record = lastfailed.updated_record(
+            lastfailed.load_failed(path), failed_ids(result), suite_ids, complete
+        )
+        try:
+            lastfailed.save_failed(path, record)
+        except OSError as exc:
+            self.log(f"Could not record the failed tests: {exc}", logging.WARNING)
 
     def _serial_if_uncloneable(self, suite, databases):
         """A backend that cannot clone databases means a serial run."""

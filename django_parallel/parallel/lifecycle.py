@@ -77,6 +77,9 @@ class Workers:
         self.supervisor: Supervisor | None = None
         # What each worker process ran, once run() has started.
         self.history: WorkerHistory | None = None
+        self.fork_guard: Callable[[], AbstractContextManager] = nullcontext
+        # The last run's replayer (what it knows of the tests' fates).
+        self.replayer: Replayer | None = None
 
     def _start(
         self, fork_guard: Callable[[], AbstractContextManager] = nullcontext
@@ -122,6 +125,7 @@ class Workers:
         """The test databases exist (``databases(slot)`` gives a slot's
         copies) and the checks have run: fork the workers now."""
         self.databases = databases
+        self.fork_guard = fork_guard
         if self.supervisor is None:
             from django.db import connections
 
@@ -140,7 +144,7 @@ class Workers:
         from django.db import connections
 
         connections.close_all()
-        replayer = Replayer(result, test_lists)
+        replayer = self.replayer = Replayer(result, test_lists)
         try:
             self.supervisor.run(schedule, test_lists, replayer, self.databases)
         finally:

@@ -55,6 +55,8 @@ class Replayer:
             result.timing_is_remote = True
         if hasattr(result, "interleaved"):
             result.interleaved = True
+        # Tests (by id()) whose worker was ended for running too long.
+        self.timed_out: set[int] = set()
 
     def test(self, task: int, index: int):
         return self.tasks[task][index]
@@ -128,13 +130,22 @@ class Replayer:
         self.result.addError(holder, remote_error(text, worker_death(text, kind)))
 
     def crashed(
-        self, task: int, index: int, text: str, slot: int, kind: str = "WorkerCrash"
+        self,
+        task: int,
+        index: int,
+        text: str,
+        slot: int,
+        kind: str = "WorkerCrash",
+        timed_out: bool = False,
     ) -> None:
-        """The worker died inside this test: report it as the test's error.
-        ``kind`` is WorkerCrash or WorkerTimeout."""
+        """The worker died (or, ``timed_out``, was ended) inside this test:
+        report it as the test's error. ``kind`` is WorkerCrash or
+        WorkerTimeout."""
         if hasattr(self.result, "current_worker"):
             self.result.current_worker = slot
         test = self.test(task, index)
+        if timed_out:
+            self.timed_out.add(id(test))
         self.result.addError(test, remote_error(text, worker_death(text, kind)))
         self.result.stopTest(test)
 

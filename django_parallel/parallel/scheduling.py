@@ -297,6 +297,14 @@ class Schedule:
         )
         self.put_back_waiting += 1
 
+    def prefer(self, task_ids: set[int]) -> None:
+        """Hand out these tasks first (``--failed-first``), longest first
+        among them, each as soon as a worker may run it: bins still rule.
+        No worker opens with a quick class instead."""
+        self.pending.sort(key=lambda p: p.task.id not in task_ids)
+        if task_ids:
+            self.unopened.clear()
+
     def clear(self) -> None:
         self.pending.clear()
         self.put_back_waiting = 0

@@ -20,6 +20,7 @@ from django_parallel.parallel.scheduling import (
     Planned,
     Schedule,
     class_bins,
+    class_key,
     estimate_durations,
 )
 from django_parallel.parallel.worker import Task
@@ -51,6 +52,8 @@ class ParallelTestSuite:
         self.buffer = buffer
         self.durations: dict[str, float] = options.get("durations") or {}
         self.bins: tuple[type, ...] = tuple(options.get("bins") or ())
+        # Keys of the classes to hand out first (--failed-first).
+        self.first: set[str] = set(options.get("first") or ())
         # As on Django's suite, set by the runner: the aliases the tests use
         # and those to serialize.
         self.serialized_aliases: set[str] = set()
@@ -102,7 +105,16 @@ class ParallelTestSuite:
                 Planned(Task(task_id, payload), bins[task_id], estimates[task_id])
             )
         slots = range(1, self.processes + 1)
-        return Schedule(planned, slots), test_lists
+        schedule = Schedule(planned, slots)
+        if self.first:
+            schedule.prefer(
+                {
+                    i
+                    for i, tests in test_lists.items()
+                    if class_key(tests[0]) in self.first
+                }
+            )
+        return schedule, test_lists
 
     def run_on(self, workers: Workers) -> None:
         """Run on ``workers``. The tasks are made now, so that a class that

@@ -499,7 +499,12 @@ class Supervisor:
         retries = task.retries
         if slot.running is not None:
             self.replayer.crashed(
-                task.id, slot.running, message + "\n", slot.number, kind
+                task.id,
+                slot.running,
+                message + "\n",
+                slot.number,
+                kind,
+                timed_out=timed_out or bool(reason),
             )
             slot.done_in_task.add(slot.running)
         else:
