@@ -43,7 +43,7 @@ from django_parallel.discovery import (
     name_patterns,
 )
 from django_parallel.errors import RunnerError, exit_on_runner_error
-from django_parallel.failures import failed_ids
+from django_parallel.failed_tests import failed_ids
 from django_parallel.interrupts import (
     Interrupts,
     exit_interrupted,
@@ -536,11 +536,14 @@ class Runner:
                             seconds = time.perf_counter() - started
                         self._write_junit(seconds, started_at)
                         self.report_summary(result, seconds)
+                        # The record, and under the summary the command that
+                        # replays each failing worker; then what the
+                        # failures did alone.
+                        after_run(self, suite, result)
                         for line in rerun_report:
                             print(line, file=sys.stderr, flush=True)
                         self._record_durations(result, suite)
                         self._record_failures(result, suite_ids, interrupted)
-                        after_run(self, suite, result)
                     with self.time_keeper.timed("Total database teardown"):
                         self.teardown_databases(old_config)
         finally:

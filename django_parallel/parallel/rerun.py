@@ -14,10 +14,7 @@ status stay as they were."""
 
 from __future__ import annotations
 
-import os
 import pickle
-import shlex
-import sys
 import unittest
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -28,6 +25,7 @@ from django_parallel.parallel.lifecycle import Workers
 from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.supervisor import Supervisor
 from django_parallel.parallel.worker import Task
+from django_parallel.repro.commands import bisect_command, replay_command
 
 
 @dataclass(frozen=True)
@@ -228,31 +226,6 @@ def report_lines(retried: Sequence[Retried]) -> list[str]:
         where = f" (worker {item.worker})" if item.worker is not None else ""
         lines.append(f"  {item.test_id}{where}: {item.outcome} alone")
         if item.worker is not None:
-            lines.append(
-                f"    replay: {test_command('--replay-worker', str(item.worker))}"
-            )
-        lines.append(f"    bisect: {test_command('--bisect', item.test_id)}")
+            lines.append(f"    replay: {replay_command(str(item.worker))}")
+        lines.append(f"    bisect: {bisect_command(item.test_id)}")
     return lines
-
-
-def test_command(*flags: str) -> str:
-    """The command that ran this one, with only what picks the project
-    (``--settings``, ``--pythonpath``) kept, plus ``flags``."""
-    argv = list(sys.argv) or ["manage.py", "test"]
-    program = os.path.basename(argv[0])
-    if program == "__main__.py":
-        words = ["python", "-m", "django"]
-    elif program in ("django-admin", "django-admin.py"):
-        words = [program]
-    else:
-        words = ["python", argv[0]]
-    rest = argv[1:]
-    if program in ("manage.py", "__main__.py", "django-admin", "django-admin.py"):
-        words.append(rest[0] if rest and not rest[0].startswith("-") else "test")
-    kept = iter(rest)
-    for word in kept:
-        if word in ("--settings", "--pythonpath"):
-            words += [word, next(kept, "")]
-        elif word.startswith(("--settings=", "--pythonpath=")):
-            words.append(word)
-    return shlex.join([*words, *flags])
