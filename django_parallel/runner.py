@@ -34,6 +34,7 @@ from django.test.utils import (
 )
 
 from django_parallel import databases as db
+from django_parallel.class_timing import TimedSuite
 from django_parallel.discovery import (
     TestDiscovery,
     filter_by_tags,
@@ -253,6 +254,13 @@ class Runner:
                     durations=load_durations(durations_path()),
                     bins=bins,
                 )
+        return self._serial_suite(tests)
+
+    def _serial_suite(self, tests):
+        # unittest's own suite times class fixtures for --durations; a
+        # subclass's test_suite is left as it is.
+        if self.durations is not None and self.test_suite is unittest.TestSuite:
+            return TimedSuite(tests)
         return self.test_suite(tests)
 
     # Databases.
@@ -481,7 +489,7 @@ class Runner:
             level=logging.WARNING,
         )
         self.parallel = 1
-        return self.test_suite(list(suite))
+        return self._serial_suite(list(suite))
 
     def _worker_plan(self, suite_class, snapshot):
         """A function giving each slot's WorkerPlan (everything but databases)."""
@@ -504,6 +512,7 @@ class Runner:
                 verbosity=self.verbosity,
                 timeout=self.timeout,
                 log_file=os.path.join(self._workspace, f"worker-{slot}.log"),
+                time_fixtures=self.durations is not None,
             )
 
         return plan

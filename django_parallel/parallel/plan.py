@@ -62,6 +62,8 @@ class WorkerPlan:
     verbosity: int
     timeout: float | None
     log_file: str
+    # --durations: time class fixtures (class_timing.TimedSuite).
+    time_fixtures: bool = False
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,12 @@ import unittest
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django_parallel.class_timing import TimedSuite
 from django_parallel.compat import run_checks_without_databases
 from django_parallel.parallel.events import (
     ContextError,
     ContextSkipped,
+    FixtureTimed,
     Outcome,
     Output,
     SubTestOutcome,
@@ -161,6 +163,7 @@ class EventResult(unittest.TestResult):
         self.index_of: dict[int, int] = {}
         self._started = 0.0
         self._sql = _SQLCapture() if plan.debug_sql else None
+        self.time_fixtures = plan.time_fixtures
 
     def stop(self) -> None:
         super().stop()
@@ -287,6 +290,9 @@ class EventResult(unittest.TestResult):
 
     def addDuration(self, test, elapsed) -> None:
         """Durations are measured in startTest/stopTest on every Python."""
+
+    def addFixtureDuration(self, cls: type, fixture: str, seconds: float) -> None:
+        self._send(FixtureTimed(self.task, fixture, seconds))
 
 
 class _SQLCapture:
@@ -727,7 +733,8 @@ def _run_task(task: Task, result: EventResult, send) -> None:
     before = set(threading.enumerate())
     result.arm_timeout()
     try:
-        unittest.TestSuite(tests).run(result)
+        suite = TimedSuite if result.time_fixtures else unittest.TestSuite
+        suite(tests).run(result)
     except BaseException:
         # Past every guard: the state of this process is unknown, so it
         # ends; the parent runs the rest of the class on a new worker.
