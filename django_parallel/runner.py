@@ -54,6 +54,7 @@ from django_parallel.options import (
     project_defaults,
 )
 from django_parallel.ordering import Shuffler, reorder_tests
+from django_parallel.parallel.coverage_workers import coverage_plan
 from django_parallel.parallel.lifecycle import Workers
 from django_parallel.parallel.plan import (
     WorkerDatabases,
@@ -372,6 +373,7 @@ class Runner:
 
     def _run_tests(self, test_labels, extra_tests) -> int:
         self._workspace = None
+        self._coverage = None
         self.setup_test_environment()
         # The worker processes of a parallel run; Workers owns their whole
         # life, and documents why each call below comes where it does.
@@ -384,6 +386,7 @@ class Runner:
             )
             if self.parallel > 1:
                 self._workspace = tempfile.mkdtemp(prefix="django_parallel-")
+                self._coverage = coverage_plan(self.log)
                 workers = Workers(
                     self.start_method,
                     self._worker_plan(self.parallel_test_suite, snapshot),
@@ -513,6 +516,7 @@ class Runner:
                 timeout=self.timeout,
                 log_file=os.path.join(self._workspace, f"worker-{slot}.log"),
                 time_fixtures=self.durations is not None,
+                coverage=self._coverage,
             )
 
         return plan

@@ -33,6 +33,10 @@ from dataclasses import dataclass
 
 from django_parallel.class_timing import TimedSuite
 from django_parallel.compat import run_checks_without_databases
+from django_parallel.parallel.coverage_workers import (
+    save_measurement,
+    start_measuring,
+)
 from django_parallel.parallel.events import (
     ContextError,
     ContextSkipped,
@@ -646,6 +650,15 @@ def _receive(conn):
 
 def worker_main(plan: WorkerPlan, conn, stop_event) -> None:
     """Entry point of a worker process."""
+    # Before anything else, so that coverage sees all the worker does.
+    measuring = start_measuring(plan.coverage)
+    try:
+        _work(plan, conn, stop_event)
+    finally:
+        save_measurement(measuring)
+
+
+def _work(plan: WorkerPlan, conn, stop_event) -> None:
     end_with_parent()
     # Ctrl-C is the parent's to handle; it ends the workers itself. SIGTERM
     # ends a worker (a forked one inherits the parent's handler, which
