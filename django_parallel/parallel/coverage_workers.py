@@ -17,6 +17,7 @@ coverage is never imported here unless it is already measuring the parent.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,13 +90,13 @@ def start_measuring(plan: CoveragePlan | None):
         import coverage
 
         current = coverage.Coverage.current()
-        if current is not None and id(current) != plan.parent:
+        if current is not None and _started_here(current, plan):
             # coverage's own process support started it for this process
             # (concurrency = multiprocessing, patch = fork or subprocess).
             return current
         if current is not None:
-            # The parent's, inherited through fork: what it holds is the
-            # parent's to save.
+            # Inherited through fork, from the parent (or a fork server):
+            # what it holds is theirs to save.
             current.stop()
         measuring = coverage.Coverage(config_file=plan.config, data_suffix=True)
         quiet = set(measuring.get_option("run:disable_warnings") or ()) | set(QUIET)
@@ -105,6 +106,16 @@ def start_measuring(plan: CoveragePlan | None):
     except Exception as exc:
         _say(f"this worker process is not measured by coverage: {exc!r}")
         return None
+
+
+def _started_here(current, plan: CoveragePlan) -> bool:
+    """Whether ``current`` was started in this process, not inherited."""
+    # The process a Coverage's collector was made in (private, so checked
+    # with care); without it, only the parent's own object is known.
+    pid = getattr(getattr(current, "_collector", None), "pid", None)
+    if isinstance(pid, int):
+        return pid == os.getpid()
+    return id(current) != plan.parent
 
 
 def save_measurement(measuring) -> None:
