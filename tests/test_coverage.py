@@ -6,6 +6,7 @@ import importlib.util
 import os
 import sys
 import unittest
+from unittest import mock
 
 from support import IN_CI, ProjectTestCase
 
@@ -92,3 +93,74 @@ class CoverageInWorkersTests(ProjectTestCase):
         return super().environment(
             mode, {"DJANGO_SETTINGS_MODULE": "measured_project.settings", **(env or {})}
         )
+
+
+class CoveragePlanTests(unittest.TestCase):
+    """What the parent hands its workers, from a Coverage running here."""
+
+    def plan(self, **options):
+        import coverage
+
+        from django_parallel.parallel.coverage_workers import coverage_plan
+
+        said = []
+        measuring = coverage.Coverage(data_file=None, config_file=False, **options)
+        measuring.start()
+        try:
+            plan = coverage_plan(lambda message, level: said.append(message))
+        finally:
+            measuring.stop()
+        return measuring, plan, said
+
+    def setUp(self):
+        if not importlib.util.find_spec("coverage") and not IN_CI:
+            self.skipTest("coverage.py is not installed")
+        import coverage
+
+        if coverage.Coverage.current() is not None:
+            self.skipTest("this suite is itself measured by coverage.py")
+
+    def test_no_plan_without_a_running_coverage(self):
+        from django_parallel.parallel.coverage_workers import coverage_plan
+
+        said = []
+        self.assertIsNone(coverage_plan(lambda message, level: said.append(message)))
+        self.assertEqual(said, [])
+
+    def test_the_configuration_of_the_running_coverage(self):
+        measuring, plan, said = self.plan(branch=True, data_suffix=True)
+        self.assertEqual(plan.parent, id(measuring))
+        self.assertEqual(said, [])
+        import coverage
+
+        # What a worker is made from has the parent's settings.
+        worker = coverage.Coverage(config_file=plan.config)
+        self.assertTrue(worker.get_option("run:branch"))
+
+    def test_one_line_when_the_parent_writes_the_data_file_itself(self):
+        _, plan, said = self.plan()
+        self.assertIsNotNone(plan)
+        self.assertEqual(len(said), 1)
+        self.assertIn("coverage combine --append", said[0])
+
+    def test_steps_aside_when_coverage_cannot_hand_its_configuration_on(self):
+        from django_parallel.parallel.coverage_workers import coverage_plan
+
+        class Old:
+            """A coverage.py from before CoverageConfig.serialize."""
+
+            __version__ = "7.9.2"
+
+            class Coverage:
+                config = object()
+
+                @classmethod
+                def current(cls):
+                    return cls()
+
+        said = []
+        with mock.patch.dict(sys.modules, {"coverage": Old, "coverage.control": Old}):
+            plan = coverage_plan(lambda message, level: said.append(message))
+        self.assertIsNone(plan)
+        self.assertEqual(len(said), 1)
+        self.assertIn("coverage.py 7.9.2 cannot hand its configuration", said[0])
