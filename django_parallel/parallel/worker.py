@@ -167,7 +167,7 @@ class EventResult(unittest.TestResult):
         self.index_of: dict[int, int] = {}
         self._started = 0.0
         self._sql = _SQLCapture() if plan.debug_sql else None
-        self.time_fixtures = plan.time_fixtures
+        self.time_fixtures = getattr(plan, "time_fixtures", False)
 
     def stop(self) -> None:
         super().stop()
