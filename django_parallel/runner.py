@@ -35,6 +35,7 @@ from django.test.utils import (
 
 from django_parallel import databases as db
 from django_parallel.class_timing import TimedSuite
+from django_parallel.coverage_migrations import import_migrations
 from django_parallel.discovery import (
     TestDiscovery,
     filter_by_tags,
@@ -417,6 +418,7 @@ class Runner:
                 old_config = self.setup_databases(
                     aliases=databases, serialized_aliases=suite.serialized_aliases
                 )
+            import_migrations()
             result = None
             interrupted = False
             started = time.perf_counter()
