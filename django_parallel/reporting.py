@@ -15,6 +15,7 @@ import time
 import unittest
 from dataclasses import dataclass
 
+from django_parallel.class_timing import class_name, class_times, slowest_classes
 from django_parallel.parallel.events import RemoteError
 
 _RECORDS_DURATIONS = sys.version_info >= (3, 12)
@@ -35,6 +36,8 @@ class TestResult(unittest.TextTestResult):
         self.success_count = 0
         # Seconds per test class, for scheduling the next parallel run.
         self.class_durations: dict[str, float] = {}
+        # Seconds per class fixture (setUpClass...) per class, for --durations.
+        self.fixture_durations: dict[str, dict[str, float]] = {}
         # In a parallel run tests are timed by the workers, and the parent
         # shows which worker ran each test.
         self.timing_is_remote = False
@@ -135,8 +138,13 @@ class TestResult(unittest.TextTestResult):
 
     def addDuration(self, test, elapsed: float) -> None:
         self.collectedDurations.append((str(test), elapsed))
-        key = f"{type(test).__module__}.{type(test).__qualname__}"
+        key = class_name(type(test))
         self.class_durations[key] = self.class_durations.get(key, 0.0) + elapsed
+
+    def addFixtureDuration(self, cls: type, fixture: str, elapsed: float) -> None:
+        """A class fixture's time (see class_timing.TimedSuite)."""
+        own = self.fixture_durations.setdefault(class_name(cls), {})
+        own[fixture] = own.get(fixture, 0.0) + elapsed
 
     def printErrors(self) -> None:
         if self.progress:
@@ -158,6 +166,25 @@ class TestResult(unittest.TextTestResult):
                 hidden = True
                 continue
             self.stream.writeln(f"{elapsed:.3f}s {name}")
+        self._end_table(hidden)
+        self.print_class_durations()
+
+    def print_class_durations(self) -> None:
+        """The slowest classes, with their fixtures' time apart."""
+        times = class_times(self.class_durations, self.fixture_durations)
+        self.stream.writeln(
+            "Slowest test classes (setUpClass without its setUpTestData)"
+        )
+        self.stream.writeln("-" * 70)
+        hidden = False
+        for row in slowest_classes(times, self.durations):
+            if self.showAll is False and row.total < 0.001:
+                hidden = True
+                continue
+            self.stream.writeln(row.line())
+        self._end_table(hidden)
+
+    def _end_table(self, hidden: bool) -> None:
         if hidden:
             self.stream.writeln(
                 "\n(durations < 0.001s were hidden; use -v to show these durations)"

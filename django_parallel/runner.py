@@ -36,6 +36,8 @@ from django.test.utils import (
 
 from django_parallel import databases as db
 from django_parallel import lastfailed
+from django_parallel.class_timing import TimedSuite
+from django_parallel.coverage_migrations import import_migrations
 from django_parallel.discovery import (
     TestDiscovery,
     filter_by_tags,
@@ -58,6 +60,7 @@ from django_parallel.options import (
     rerun_cap,
 )
 from django_parallel.ordering import Shuffler, reorder_tests
+from django_parallel.parallel.coverage_workers import coverage_plan
 from django_parallel.parallel.lifecycle import Workers
 from django_parallel.parallel.plan import (
     WorkerDatabases,
@@ -273,7 +276,7 @@ class Runner:
     def build_suite(self, test_labels=None, extra_tests=None, **kwargs):
         chosen = chosen_tests(self, test_labels)
         if chosen is not None:
-            return self.test_suite(chosen)
+            return self._serial_suite(chosen)
         self.setup_shuffler()
         self._discovery = Discovery(
             tuple(test_labels or ()), self.pattern, self.top_level
@@ -325,6 +328,13 @@ class Runner:
                     bins=bins,
                     first=first,
                 )
+        return self._serial_suite(tests)
+
+    def _serial_suite(self, tests):
+        # unittest's own suite times class fixtures for --durations; a
+        # subclass's test_suite is left as it is.
+        if self.durations is not None and self.test_suite is unittest.TestSuite:
+            return TimedSuite(tests)
         return self.test_suite(tests)
 
     def _select_last_failed(self, tests: list, record: list[str]) -> list:
@@ -457,6 +467,7 @@ class Runner:
     def _run_tests(self, test_labels, extra_tests) -> int:
         self._workspace = None
         self._junit = JUnitRecorder() if self.junit_xml else None
+        self._coverage = None
         self.setup_test_environment()
         # The worker processes of a parallel run; Workers owns their whole
         # life, and documents why each call below comes where it does.
@@ -469,6 +480,7 @@ class Runner:
             )
             if self.parallel > 1:
                 self._workspace = tempfile.mkdtemp(prefix="django_parallel-")
+                self._coverage = coverage_plan(self.log)
                 workers = Workers(
                     self.start_method,
                     self._worker_plan(self.parallel_test_suite, snapshot),
@@ -503,6 +515,7 @@ class Runner:
                 old_config = self.setup_databases(
                     aliases=databases, serialized_aliases=suite.serialized_aliases
                 )
+            import_migrations()
             result = None
             interrupted = False
             seconds = None
@@ -618,7 +631,7 @@ class Runner:
             level=logging.WARNING,
         )
         self.parallel = 1
-        return self.test_suite(list(suite))
+        return self._serial_suite(list(suite))
 
     def _worker_plan(self, suite_class, snapshot):
         """A function giving each slot's WorkerPlan (everything but databases)."""
@@ -642,6 +655,8 @@ class Runner:
                 timeout=self.timeout,
                 log_file=os.path.join(self._workspace, f"worker-{slot}.log"),
                 connect_timeout=self.connect_timeout,
+                time_fixtures=self.durations is not None,
+                coverage=self._coverage,
             )
 
         return plan

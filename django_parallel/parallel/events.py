@@ -84,6 +84,16 @@ class TestStopped:
 
 
 @dataclass(frozen=True)
+class FixtureTimed:
+    """How long a class fixture of the task's class took (``fixture``:
+    setUpClass, setUpTestData or tearDownClass), for --durations."""
+
+    task: int
+    fixture: str
+    seconds: float
+
+
+@dataclass(frozen=True)
 class ContextError:
     """An error outside any test: setUpClass, setUpModule and their teardowns."""
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django_parallel.backends import WorkerDatabase
 from django_parallel.errors import RunnerError
+from django_parallel.parallel.coverage_workers import CoveragePlan
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ class WorkerPlan:
     log_file: str
     # The connect bound the parent gave its connections (bound_connects).
     connect_timeout: float | None = None
+    # --durations: time class fixtures (class_timing.TimedSuite).
+    time_fixtures: bool = False
+    # The parent runs under coverage.py: the worker measures itself too.
+    coverage: CoveragePlan | None = None
 
 
 @dataclass(frozen=True)

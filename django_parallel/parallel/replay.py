@@ -11,6 +11,7 @@ from django_parallel.failures import ErrorDetail, first_line
 from django_parallel.parallel.events import (
     ContextError,
     ContextSkipped,
+    FixtureTimed,
     Outcome,
     RemoteError,
     SubTestOutcome,
@@ -114,6 +115,12 @@ class Replayer:
     def _(self, event: ContextSkipped, slot: int) -> None:
         holder = unittest.suite._ErrorHolder(event.description)
         self.result.addSkip(holder, event.reason)
+
+    @handle.register
+    def _(self, event: FixtureTimed, slot: int) -> None:
+        tests = self.tasks[event.task]
+        if tests and hasattr(self.result, "addFixtureDuration"):
+            self.result.addFixtureDuration(type(tests[0]), event.fixture, event.seconds)
 
     @handle.register
     def _(self, event: TaskDone, slot: int) -> None:

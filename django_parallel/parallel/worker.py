@@ -30,11 +30,17 @@ import unittest
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django_parallel.class_timing import TimedSuite
 from django_parallel.compat import run_checks_without_databases
 from django_parallel.failures import ErrorDetail, captured_output, describe_error
+from django_parallel.parallel.coverage_workers import (
+    save_measurement,
+    start_measuring,
+)
 from django_parallel.parallel.events import (
     ContextError,
     ContextSkipped,
+    FixtureTimed,
     Outcome,
     Output,
     SubTestOutcome,
@@ -165,6 +171,7 @@ class EventResult(unittest.TestResult):
         # test is only stopped, and took no time.
         self._running: int | None = None
         self._sql = _SQLCapture() if plan.debug_sql else None
+        self.time_fixtures = getattr(plan, "time_fixtures", False)
 
     def stop(self) -> None:
         super().stop()
@@ -299,6 +306,9 @@ class EventResult(unittest.TestResult):
 
     def addDuration(self, test, elapsed) -> None:
         """Durations are measured in startTest/stopTest on every Python."""
+
+    def addFixtureDuration(self, cls: type, fixture: str, seconds: float) -> None:
+        self._send(FixtureTimed(self.task, fixture, seconds))
 
 
 def _unwrapped(err):
@@ -636,6 +646,15 @@ def _receive(conn):
 
 def worker_main(plan: WorkerPlan, conn, stop_event) -> None:
     """Entry point of a worker process."""
+    # Before anything else, so that coverage sees all the worker does.
+    measuring = start_measuring(plan.coverage)
+    try:
+        _work(plan, conn, stop_event)
+    finally:
+        save_measurement(measuring)
+
+
+def _work(plan: WorkerPlan, conn, stop_event) -> None:
     end_with_parent()
     # Ctrl-C is the parent's to handle; it ends the workers itself. SIGTERM
     # ends a worker (a forked one inherits the parent's handler, which
@@ -723,7 +742,8 @@ def _run_task(task: Task, result: EventResult, send) -> None:
     before = set(threading.enumerate())
     result.arm_timeout()
     try:
-        unittest.TestSuite(tests).run(result)
+        suite = TimedSuite if result.time_fixtures else unittest.TestSuite
+        suite(tests).run(result)
     except BaseException:
         # Past every guard: the state of this process is unknown, so it
         # ends; the parent runs the rest of the class on a new worker.
