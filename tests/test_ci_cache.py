@@ -33,8 +33,8 @@ class ExportedCacheTests(ProjectTestCase):
             env={**self.env, **(env or {})},
         )
 
-    def run_labels(self, env=None):
-        run = self.run_tests(*LABELS, env={**self.env, **(env or {})})
+    def run_labels(self, *args, env=None):
+        run = self.run_tests(*LABELS, *args, env={**self.env, **(env or {})})
         self.assertCounts(run, passed=2)
         return run
 
@@ -70,7 +70,7 @@ class ExportedCacheTests(ProjectTestCase):
         self.assertIn("is current", self.command("export").stdout)
 
         self.fresh_server()
-        second = self.run_labels()
+        second = self.run_labels("--parallel", "2", "--start-method", "spawn")
         self.assertIn(LOADING, second.stderr)
         self.assertIn(CACHED, second.stderr)
         self.assertNotIn(FRESH, second.stderr)
@@ -105,7 +105,9 @@ class ExportedCacheTests(ProjectTestCase):
 
         self.assertExit(self.command("export"), 0)
         self.fresh_server()
-        run = self.run_labels(env={"PATH": nowhere})
+        run = self.run_labels(
+            "--parallel", "2", "--start-method", "fork", env={"PATH": nowhere}
+        )
         self.assertIn(
             "Not loading the exported migrated-database cache for alias 'default'",
             run.stderr,
