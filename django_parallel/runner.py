@@ -498,6 +498,8 @@ class Runner:
             suite.used_aliases = set(databases)
             # Before the run: a unittest suite lets go of its tests as it runs.
             suite_ids = [test.id() for test in iter_tests(suite)]
+            # Read now: unittest's suite drops its tests as it runs them.
+            class_bin_map = self._class_bin_map(suite)
             parallel = isinstance(suite, ParallelTestSuite) and workers is not None
             if parallel:
                 own_plan = type(suite) is not self.parallel_test_suite
@@ -555,7 +557,7 @@ class Runner:
                         after_run(self, suite, result)
                         for line in rerun_report:
                             print(line, file=sys.stderr, flush=True)
-                        self._record_durations(result, suite)
+                        self._record_durations(result, suite, class_bin_map)
                         self._record_failures(result, suite_ids, interrupted)
                     with self.time_keeper.timed("Total database teardown"):
                         self.teardown_databases(old_config)
@@ -722,7 +724,18 @@ class Runner:
                 flush=True,
             )
 
-    def _record_durations(self, result, suite) -> None:
+    def _class_bin_map(self, suite) -> dict:
+        """Each class of ``suite`` and the bin (kind of test case) it is in."""
+        groups = [[test] for test in iter_tests(suite)]
+        return dict(
+            zip(
+                (class_key(group[0]) for group in groups),
+                class_bins(groups, self.reorder_by),
+                strict=True,
+            )
+        )
+
+    def _record_durations(self, result, suite, bins: dict) -> None:
         if result.shouldStop or self._trial or self.replay_worker is not None:
             # A stopped run timed only part of some classes; a replay or a
             # trial runs only part of some.
@@ -733,14 +746,6 @@ class Runner:
             result, "class_durations", None
         )
         if measured or self.shard_plan is not None:
-            groups = [[test] for test in iter_tests(suite)]
-            bins = dict(
-                zip(
-                    (class_key(group[0]) for group in groups),
-                    class_bins(groups, self.reorder_by),
-                    strict=True,
-                )
-            )
             try:
                 if self.shard_plan is None:
                     save_durations(durations_path(), measured, bins)

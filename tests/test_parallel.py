@@ -484,6 +484,15 @@ class DurationsRecordContentsTests(ParallelTestCase):
         self.assertGreater(seconds, 49.0)
         self.assertLess(seconds, 51.0)
 
+    def test_a_serial_run_records_each_class_bin(self):
+        run = self.run_tests("scenarios.test_normal", "--parallel", "1")
+        self.assertCounts(run, passed=8)
+        record = self.project_dir / ".django_parallel" / "durations.json"
+        bins = json.loads(record.read_text())["bins"]
+        self.assertEqual(
+            sorted(bins), [f"scenarios.test_normal.Filler{x}" for x in "ABCD"]
+        )
+
     def test_a_stopped_run_leaves_the_record_alone(self):
         write_durations_record(
             self.project_dir, "scenarios.test_failfast", {"AFailsFirst": 7.0}
