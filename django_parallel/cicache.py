@@ -54,10 +54,11 @@ def export(log: Callable[[str], None] = print) -> None:
             log(f"Alias {alias!r}: its cache entries are files already.")
             continue
         try:
-            location = cache.cache_location(fingerprint(connection))
+            current = fingerprint(connection)
         except FingerprintUnavailable as exc:
             log(f"Alias {alias!r}: not cached (its fingerprint {exc}).")
             continue
+        location = cache.cache_location(current)
         dump, description = export_paths(cache, location)
         if os.path.exists(dump) and os.path.exists(description):
             log(f"Alias {alias!r}: {os.path.relpath(dump)} is current.")
@@ -69,7 +70,7 @@ def export(log: Callable[[str], None] = print) -> None:
                 "current migrations on its server; run the tests first"
             )
         try:
-            export_entry(connection, cache, location)
+            export_entry(connection, cache, location, current)
         except ClientUnavailable as exc:
             raise RunnerError(
                 f"cannot export the cache entry of alias {alias!r}: {exc}"

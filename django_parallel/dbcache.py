@@ -33,6 +33,7 @@ import re
 from django.conf import settings
 
 from django_parallel.errors import first_line
+from django_parallel.files import write_atomically
 from django_parallel.fingerprint import FingerprintUnavailable, fingerprint, stable
 
 CACHE_DIR = os.path.join(".django_parallel", "dbcache")
@@ -141,11 +142,11 @@ def export_paths(cache, location: str) -> tuple[str, str]:
     return dump, dump + ".json"
 
 
-def export_entry(connection, cache, location: str) -> str:
-    """Write entry ``location`` (which exists on the server) to its files,
-    dropping the files of the test database's older entries; the dump's
-    path. Raises ``ClientUnavailable`` when the dump program is missing or
-    fails, leaving no partial file."""
+def export_entry(connection, cache, location: str, fingerprint_: str) -> str:
+    """Write entry ``location`` (which exists on the server, made from
+    ``fingerprint_``) to its files, dropping the files of the test
+    database's older entries; the dump's path. Raises ``ClientUnavailable``
+    when the dump program is missing or fails, leaving no partial file."""
     dump, description = export_paths(cache, location)
     os.makedirs(cache_dir(), exist_ok=True)
     partial = f"{dump}.partial-{os.getpid()}"
@@ -159,14 +160,12 @@ def export_entry(connection, cache, location: str) -> str:
         {
             "format": EXPORT_FORMAT,
             "entry": os.path.basename(location),
-            "fingerprint": fingerprint(connection),
+            "fingerprint": fingerprint_,
             "vendor": connection.vendor,
             "details": details,
         }
     )
-    with open(f"{description}.partial-{os.getpid()}", "w") as file:
-        file.write(text)
-    os.replace(f"{description}.partial-{os.getpid()}", description)
+    write_atomically(description, text, prefix=".export-")
     drop_exports(cache, keep=location)
     return dump
 

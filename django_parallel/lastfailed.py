@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import unittest
 from collections.abc import Iterable, Sequence
 
 from django_parallel.failed_tests import covers
-from django_parallel.parallel.scheduling import CACHE_DIR, class_key, current_umask
+from django_parallel.files import write_atomically
+from django_parallel.parallel.scheduling import CACHE_DIR, class_key
 
 LAST_FAILED_FILE = "lastfailed.json"
 
@@ -60,18 +60,8 @@ def updated_record(
 def save_failed(path: str, failed: Sequence[str]) -> None:
     """Write the record atomically (a run killed while writing leaves the
     previous one)."""
-    directory = os.path.dirname(path)
-    os.makedirs(directory, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".lastfailed-")
-    try:
-        os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            json.dump({"version": 1, "failed": list(failed)}, file, indent=1)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    text = json.dumps({"version": 1, "failed": list(failed)}, indent=1)
+    write_atomically(path, text, prefix=".lastfailed-")
 
 
 def is_recorded(test: unittest.TestCase, record: Sequence[str]) -> bool:

@@ -496,10 +496,10 @@ class Runner:
             suite = self._serial_if_uncloneable(suite, databases)
             suite.serialized_aliases = {a for a, s in databases.items() if s}
             suite.used_aliases = set(databases)
-            # Before the run: a unittest suite lets go of its tests as it runs.
-            suite_ids = [test.id() for test in iter_tests(suite)]
-            # Read now: unittest's suite drops its tests as it runs them.
-            class_bin_map = self._class_bin_map(suite)
+            # Read now: a unittest suite lets go of its tests as it runs them.
+            selected = list(iter_tests(suite))
+            suite_ids = [test.id() for test in selected]
+            class_bin_map = self._class_bin_map(selected)
             parallel = isinstance(suite, ParallelTestSuite) and workers is not None
             if parallel:
                 own_plan = type(suite) is not self.parallel_test_suite
@@ -724,9 +724,9 @@ class Runner:
                 flush=True,
             )
 
-    def _class_bin_map(self, suite) -> dict:
-        """Each class of ``suite`` and the bin (kind of test case) it is in."""
-        groups = [[test] for test in iter_tests(suite)]
+    def _class_bin_map(self, tests: list) -> dict:
+        """Each class of ``tests`` and the bin (kind of test case) it is in."""
+        groups = [[test] for test in tests]
         return dict(
             zip(
                 (class_key(group[0]) for group in groups),

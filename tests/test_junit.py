@@ -20,7 +20,7 @@ from pathlib import Path
 
 import junitparser
 import xmlschema
-from support import Run
+from support import OUTCOMES_TOTALS, Run
 from test_parallel import ParallelTestCase
 
 from django_parallel.errors import RunnerError
@@ -120,15 +120,7 @@ class OutcomesReportTests(JUnitChecks, ParallelTestCase):
                         start_method=start_method,
                     )
                 self.assertExit(run, 1)
-                self.assertCounts(
-                    run,
-                    passed=3,
-                    failed=2,
-                    errors=2,
-                    skipped=1,
-                    expected_failures=1,
-                    unexpected_successes=1,
-                )
+                self.assertCounts(run, **OUTCOMES_TOTALS)
                 report = read_report(report_path)
                 self.assertMatchesSummary(run, report)
                 cases = cases_of(report)

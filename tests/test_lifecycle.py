@@ -128,6 +128,18 @@ class BootTimeoutTests(ParallelTestCase):
     the settings) ends the run with one line and its stack, instead of
     the run waiting for it for ever."""
 
+    def runner_error(self, run) -> str:
+        """The run's one error line (the worker's stack, which faulthandler
+        wrote, may say "error" too)."""
+        self.assertExit(run, 2)
+        errors = [
+            line
+            for line in run.stderr.splitlines()
+            if "django-parallel: error:" in line
+        ]
+        self.assertEqual(len(errors), 1, run.describe())
+        return errors[0]
+
     def test_spawn(self):
         run = self.run_parallel(
             "scenarios.test_normal",
@@ -137,14 +149,8 @@ class BootTimeoutTests(ParallelTestCase):
             # Safety net: before, the run waited for ever.
             timeout=120,
         )
-        self.assertExit(run, 2)
-        errors = [
-            line
-            for line in run.stderr.splitlines()
-            if "django-parallel: error:" in line
-        ]
-        self.assertEqual(len(errors), 1, run.describe())
-        self.assertIn("did not set itself up within --timeout 2s", errors[0])
+        error = self.runner_error(run)
+        self.assertIn("did not set itself up within --timeout 2s", error)
         self.assertRegex(run.stderr, r'settings\.py", line \d+ in <module>')
         self.assertNothingLeft()
 
@@ -155,15 +161,9 @@ class BootTimeoutTests(ParallelTestCase):
             env={"DP_HANG_WORKER_BOOT": "1", "DP_BOOT_TIMEOUT": "2"},
             timeout=120,
         )
-        self.assertExit(run, 2)
-        errors = [
-            line
-            for line in run.stderr.splitlines()
-            if "django-parallel: error:" in line
-        ]
-        self.assertEqual(len(errors), 1, run.describe())
-        self.assertIn("did not set itself up within 2s", errors[0])
-        self.assertIn("boot_timeout", errors[0])
+        error = self.runner_error(run)
+        self.assertIn("did not set itself up within 2s", error)
+        self.assertIn("boot_timeout", error)
         self.assertRegex(run.stderr, r'settings\.py", line \d+ in <module>')
         self.assertNothingLeft()
 

@@ -9,12 +9,11 @@ failure (it fails the run), an expected failure is skipped.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from django_parallel.files import write_atomically
 from django_parallel.junit.recorder import CaseRecord
 
 # Characters XML 1.0 cannot hold at all (control characters, lone
@@ -120,20 +119,5 @@ def _attributes(**values) -> dict[str, str]:
 def write(path: str, report: JUnitReport) -> None:
     """Write the file whole or not at all: a reader (or the CI's upload step)
     never sees half of it. Missing directories are made."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=".junit-", suffix=".xml.tmp", dir=directory
-    )
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(render(report))
-        # mkstemp makes it private; a report is for everyone to read.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    # A report is for everyone to read.
+    write_atomically(path, render(report), prefix=".junit-", mode=0o644)

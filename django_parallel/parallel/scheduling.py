@@ -12,11 +12,11 @@ import heapq
 import json
 import os
 import statistics
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django_parallel.files import write_atomically
 from django_parallel.parallel.worker import Task
 
 CACHE_DIR = ".django_parallel"
@@ -81,38 +81,13 @@ def write_record(
     extra: dict | None = None,
 ) -> None:
     """Write a durations record (``extra`` adds top-level keys), atomically."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fd, temporary = tempfile.mkstemp(
-        dir=os.path.dirname(path) or ".", prefix=".durations-"
-    )
-    try:
-        # mkstemp makes the file 0600; the record is an ordinary project
-        # file, so it gets the mode the umask gives every other one.
-        os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            json.dump(
-                {
-                    "version": 1,
-                    "classes": dict(sorted(classes.items())),
-                    "bins": {k: bins[k] for k in sorted(classes) if k in bins},
-                    **(extra or {}),
-                },
-                file,
-                indent=1,
-            )
-        os.replace(temporary, path)
-    except BaseException:
-        # No half-written temporary file is left beside the record.
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-
-
-def current_umask() -> int:
-    """The process's umask (reading it means setting it: put it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    record = {
+        "version": 1,
+        "classes": dict(sorted(classes.items())),
+        "bins": {k: bins[k] for k in sorted(classes) if k in bins},
+        **(extra or {}),
+    }
+    write_atomically(path, json.dumps(record, indent=1), prefix=".durations-")
 
 
 def class_key(test) -> str:

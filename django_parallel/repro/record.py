@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 
 from django_parallel.errors import RunnerError
+from django_parallel.files import write_atomically
 from django_parallel.parallel.history import ClassRun, ProcessRun, WorkerHistory
-from django_parallel.parallel.scheduling import CACHE_DIR, current_umask
+from django_parallel.parallel.scheduling import CACHE_DIR
 
 RECORD_FILE = "workers.json"
 VERSION = 1
@@ -178,18 +178,7 @@ def save_record(path: str, record: RunRecord) -> None:
         "workers": [asdict(p) for p in record.workers],
         "failures": [asdict(f) for f in record.failures],
     }
-    directory = os.path.dirname(path)
-    os.makedirs(directory, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".workers-")
-    try:
-        os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            json.dump(data, file, indent=1)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    write_atomically(path, json.dumps(data, indent=1), prefix=".workers-")
 
 
 def load_record(path: str) -> RunRecord:
