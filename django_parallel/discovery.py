@@ -20,6 +20,38 @@ from contextlib import contextmanager
 from django_parallel.errors import RunnerError
 
 
+class SkippedModule(unittest.TestCase):
+    """A test module that raised ``SkipTest`` when discovery imported it.
+    unittest stands in for it with a class it makes on the fly
+    (``ModuleSkipped``), which cannot be pickled for a worker process; this
+    one is skipped with the same reason, under the same name."""
+
+    def __init__(self, module: str, reason: str) -> None:
+        super().__init__("test_module")
+        self.module, self.reason = module, reason
+
+    def test_module(self) -> None:
+        raise unittest.SkipTest(self.reason)
+
+    def id(self) -> str:
+        return f"unittest.loader.ModuleSkipped.{self.module}"
+
+    def __str__(self) -> str:
+        return f"{self.module} ({self.id()})"
+
+
+def _portable(test: unittest.TestCase) -> unittest.TestCase:
+    """``test``, or for unittest's stand-in for a skipped module, one that
+    can be sent to a worker."""
+    if type(test).__name__ == "ModuleSkipped" and (
+        type(test).__module__ == "unittest.loader"
+    ):
+        name = test._testMethodName
+        method = getattr(type(test), name, None)
+        return SkippedModule(name, getattr(method, "__unittest_skip_why__", ""))
+    return test
+
+
 def iter_tests(tests: Iterable) -> Iterator[unittest.TestCase]:
     """Every test in a (possibly nested) suite, in order."""
     for test in tests:
@@ -75,7 +107,7 @@ class TestDiscovery:
     def load(self, labels: Iterable[str]) -> list[unittest.TestCase]:
         tests: list[unittest.TestCase] = []
         for label in labels:
-            tests.extend(iter_tests(self.load_label(label)))
+            tests.extend(map(_portable, iter_tests(self.load_label(label))))
         return tests
 
     def load_label(self, label: str) -> unittest.TestSuite:

@@ -221,6 +221,32 @@ class UnpicklableTests(ParallelTestCase):
         self.assertNothingLeft()
 
 
+class SkippedModuleTests(ParallelTestCase):
+    """A test module that raises SkipTest when discovery imports it is a
+    skip in a worker too: unittest's stand-in for it is a class made on the
+    fly, which cannot be pickled as it is."""
+
+    def test_spawn_and_fork(self):
+        extra = self.project_dir / "extra"
+        extra.mkdir()
+        (extra / "test_skipped.py").write_text(
+            "import unittest\n\nraise unittest.SkipTest('no frobnicator here')\n"
+        )
+        (extra / "test_kept.py").write_text(
+            "import unittest\n\n\n"
+            "class A(unittest.TestCase):\n    def test_a(self):\n        pass\n\n\n"
+            "class B(unittest.TestCase):\n    def test_b(self):\n        pass\n"
+        )
+        self.initial_files = self.project_files()
+        for start_method in ("spawn", "fork"):
+            with self.subTest(start_method):
+                run = self.run_parallel("extra", "-v", "2", start_method=start_method)
+                self.assertExit(run, 0)
+                self.assertCounts(run, passed=2, skipped=1)
+                self.assertIn("skipped 'no frobnicator here'", run.stderr)
+        self.assertNothingLeft()
+
+
 class OutputTests(ParallelTestCase):
     def test_buffer_puts_output_in_the_failure_report(self):
         run = self.run_parallel("scenarios.test_output", "scenarios.test_normal", "-b")
