@@ -27,7 +27,8 @@ from django.test.utils import NullTimeKeeper, get_unique_databases_and_mirrors
 from django_parallel.backends import adapter_for
 from django_parallel.compat import CREATE_TEST_DB_KWARGS
 from django_parallel.dbcache import (
-    cache_location,
+    ExportedEntry,
+    cache_entry,
     drop_exports,
     drop_serialized,
     import_entry,
@@ -59,11 +60,15 @@ class Clones:
 class SpareCopies:
     """Spare copies of a cache entry, for the next run's test database and
     clones, made in a thread while the tests run (``start_spare_copies``).
-    The run waits for the copy in progress when it ends, not for the rest."""
+    The run waits for the copy in progress when it ends (and for the load of
+    an exported entry), not for the rest."""
 
     cache: object
     location: str
     numbers: list[int]
+    # An exported entry whose spare 0 became the test database: the entry
+    # itself is loaded first, then the spares are copied from it.
+    load: ExportedEntry | None = None
     thread: threading.Thread | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     # Set while the thread should end after the copy in progress (paused).
@@ -74,11 +79,23 @@ class SpareCopies:
         self.thread.start()
 
     def _make(self) -> None:
-        while self.numbers and not (self.stop.is_set() or self.pausing.is_set()):
+        # The entry is loaded even once the run has ended (finish() waits
+        # for it), or the next run on this server would load it again.
+        while not self.pausing.is_set() and (
+            self.load is not None or (self.numbers and not self.stop.is_set())
+        ):
             try:
+                if self.load is not None:
+                    self.cache.load_entry(
+                        self.location, self.load.path, self.load.details
+                    )
+                    self.load = None
+                    continue
                 self.cache.make_spare(self.location, self.numbers[0])
             except Exception:
-                # Only the next run's head start is lost.
+                # Only the next run's head start is lost (a later run on
+                # this server loads the exported entry again).
+                self.load = None
                 self.numbers.clear()
                 return
             del self.numbers[0]
@@ -96,7 +113,7 @@ class SpareCopies:
         try:
             yield
         finally:
-            if running and self.numbers and not self.stop.is_set():
+            if running and (self.load or (self.numbers and not self.stop.is_set())):
                 self.start()
 
     def finish(self) -> None:
@@ -316,21 +333,46 @@ def _create(
     created: list[CreatedDatabase],
     old_name: str,
     cache=None,
+    pending: list | None = None,
 ) -> str | None:
     """Create the test database of ``connection``: copied from the
     migrated-database cache when ``cache`` (an adapter) holds its current
     fingerprint, else migrated, and then cached. Returns the cache entry
-    the test database is a copy of, if any."""
+    the test database is a copy of, if any; an exported entry it was
+    loaded from, whose entry is still to be loaded, is added to
+    ``pending``."""
+    pending = [] if pending is None else pending
     test_name = connection.creation._get_test_db_name()
-    location = None
+    location = entry = None
     if cache is not None:
-        location = cache_location(connection, cache, verbosity)
+        entry = cache_entry(connection, cache, verbosity)
+    if entry is not None:
+        location, fingerprint_ = entry
     try:
         if location is not None and not cache.cached(location):
-            # A CI job's fresh server, with .django_parallel/ restored.
-            import_entry(connection, cache, location, verbosity)
-        if location is not None and cache.cached(location):
-            _restore(connection, cache, location, verbosity, interactive, test_name)
+            # A CI job's fresh server, with .django_parallel/ restored. With
+            # spare copies, only the copy this run's test database is taken
+            # from is loaded now; the entry is loaded while the tests run.
+            imported = import_entry(
+                connection,
+                cache,
+                location,
+                fingerprint_,
+                verbosity,
+                spare_only=cache.supports_spare,
+            )
+            if imported is not None and cache.supports_spare:
+                pending.append(imported)
+        if location is not None and (pending or cache.cached(location)):
+            _restore(
+                connection,
+                cache,
+                location,
+                verbosity,
+                interactive,
+                test_name,
+                pending[0] if pending else None,
+            )
         else:
             connection.creation.create_test_db(
                 verbosity=verbosity,
@@ -356,8 +398,11 @@ def _create(
     return location
 
 
-def _restore(connection, cache, location, verbosity, interactive, test_name) -> None:
-    """What create_test_db does, with the cache in place of migrations."""
+def _restore(
+    connection, cache, location, verbosity, interactive, test_name, imported=None
+) -> None:
+    """What create_test_db does, with the cache in place of migrations.
+    With ``imported``, the entry is not on the server yet, only its spare."""
     if verbosity >= 1:
         display = connection.creation._get_database_display_str(verbosity, test_name)
         connection.creation.log(
@@ -367,6 +412,9 @@ def _restore(connection, cache, location, verbosity, interactive, test_name) -> 
     if cache.take_spare(location, test_name, 0):
         _use_test_database(connection, test_name)
         return
+    if imported is not None and not cache.cached(location):
+        # Another run took the loaded spare: load the entry itself now.
+        cache.load_entry(location, imported.path, imported.details)
     test_settings = connection.settings_dict["TEST"]
     template = test_settings.get("TEMPLATE")
     if connection.vendor == "postgresql":
@@ -465,6 +513,7 @@ def setup_databases(
             if db_cache and not keepdb:
                 cache = adapter_for(primary, verbosity=verbosity)
                 cache = cache if cache.supports_cache else None
+            pending: list[ExportedEntry] = []
             with time_keeper.timed(f"  Creating '{aliases[0]}'"):
                 location = _create(
                     primary,
@@ -474,6 +523,7 @@ def setup_databases(
                     created=created,
                     old_name=old_name,
                     cache=cache,
+                    pending=pending,
                 )
             if aliases[0] in usage.serialized_aliases:
                 serialize.append((primary, location))
@@ -498,7 +548,11 @@ def setup_databases(
                 # Made while the tests run: the next run takes them.
                 last = min(parallel if parallel > 1 else 0, cache.max_spare_number)
                 numbers = list(range(0, last + 1))
-                created.append(SpareCopies(cache, location, numbers))
+                created.append(
+                    SpareCopies(
+                        cache, location, numbers, pending[0] if pending else None
+                    )
+                )
             for alias in aliases[1:]:
                 # Another alias pointing at the same database: share it.
                 created.append(CreatedDatabase(connections[alias], old_name, False))

@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -43,12 +44,13 @@ def cache_dir() -> str:
     return os.path.join(os.getcwd(), CACHE_DIR)
 
 
-def cache_location(connection, cache, verbosity: int) -> str | None:
+def cache_entry(connection, cache, verbosity: int) -> tuple[str, str] | None:
     """The entry of adapter ``cache`` for the current fingerprint of
-    ``connection``, or None (said in one line) when the fingerprint cannot
-    be read: that alias is then migrated, as with --no-db-cache."""
+    ``connection`` and that fingerprint, or None (said in one line) when the
+    fingerprint cannot be read: that alias is then migrated, as with
+    --no-db-cache."""
     try:
-        return cache.cache_location(fingerprint(connection))
+        fingerprint_ = fingerprint(connection)
     except FingerprintUnavailable as exc:
         if verbosity >= 1:
             connection.creation.log(
@@ -56,6 +58,7 @@ def cache_location(connection, cache, verbosity: int) -> str | None:
                 f"{connection.alias!r}: its fingerprint {exc}."
             )
         return None
+    return cache.cache_location(fingerprint_), fingerprint_
 
 
 # The serialized contents of a cached test database (for serialized_rollback)
@@ -193,21 +196,42 @@ def drop_exports(cache, keep: str | None = None) -> list[str]:
     return dropped
 
 
-def import_entry(connection, cache, location: str, verbosity: int) -> bool:
+@dataclass(frozen=True)
+class ExportedEntry:
+    """An exported cache entry that matches the current fingerprint: the
+    dump file and what loading it needs besides (see ``dump_entry``)."""
+
+    path: str
+    details: dict
+
+
+def import_entry(
+    connection,
+    cache,
+    location: str,
+    fingerprint_: str,
+    verbosity: int,
+    *,
+    spare_only: bool = False,
+) -> ExportedEntry | None:
     """Load entry ``location`` into the server from its exported files when
-    they are here and were made from the same fingerprint; whether it was.
-    Anything that stops it (no files, another fingerprint, a missing or
-    failing client program) leaves the run to migrate, said in one line."""
+    they are here and were made from ``fingerprint_``, the current one (read
+    once per run: it hashes every migration); the export loaded, or None.
+    With ``spare_only``, only the spare copy this run's test database is
+    taken from is loaded: the entry is left to ``SpareCopies``, while the
+    tests run. Anything that stops it (no files, another fingerprint, a
+    missing or failing client program) leaves the run to migrate, said in
+    one line."""
     from django_parallel.backends.clients import ClientUnavailable
 
     if not cache.dump_suffix:
-        return False
+        return None
     dump, description = export_paths(cache, location)
     try:
         with open(description) as file:
             exported = json.load(file)
     except (OSError, ValueError):
-        return False
+        return None
     why = None
     try:
         if (
@@ -215,7 +239,7 @@ def import_entry(connection, cache, location: str, verbosity: int) -> bool:
             or exported.get("format") != EXPORT_FORMAT
             or exported.get("entry") != os.path.basename(location)
             or exported.get("vendor") != connection.vendor
-            or exported.get("fingerprint") != fingerprint(connection)
+            or exported.get("fingerprint") != fingerprint_
         ):
             why = "it was made from other settings or migrations"
         elif verbosity >= 1:
@@ -224,8 +248,10 @@ def import_entry(connection, cache, location: str, verbosity: int) -> bool:
                 f"{connection.alias!r} from {os.path.relpath(dump)}..."
             )
         if why is None:
-            return cache.load_entry(location, dump, exported.get("details") or {})
-    except (ClientUnavailable, FingerprintUnavailable) as exc:
+            entry = ExportedEntry(dump, exported.get("details") or {})
+            load = cache.load_spare if spare_only else cache.load_entry
+            return entry if load(location, entry.path, entry.details) else None
+    except ClientUnavailable as exc:
         why = str(exc)
     except Exception as exc:
         why = first_line(exc) or type(exc).__name__
@@ -234,7 +260,7 @@ def import_entry(connection, cache, location: str, verbosity: int) -> bool:
             f"Not loading the exported migrated-database cache for alias "
             f"{connection.alias!r}: {why}; migrating instead."
         )
-    return False
+    return None
 
 
 def cache_key(connections_: list) -> str:

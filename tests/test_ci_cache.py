@@ -78,6 +78,13 @@ class ExportedCacheTests(ProjectTestCase):
         self.assertIn("NOTE from migration", second.stdout)
         self.assertEqual(self.key(), key)
         self.assertNothingLeft()
+        # That run loaded its own test database from the file, and the
+        # entry while its tests ran: the next run on this server copies it.
+        again = self.run_labels("--parallel", "2", "--start-method", "fork")
+        self.assertNotIn(LOADING, again.stderr)
+        self.assertIn(CACHED, again.stderr)
+        self.assertIn("NOTE from migration", again.stdout)
+        self.assertNothingLeft()
 
         # Other migrations: the key changes, and the files are not loaded.
         self.edit("typed/fields.py", "varchar(20)", "varchar(30)")

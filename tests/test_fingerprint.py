@@ -19,7 +19,7 @@ from django.test.utils import override_settings
 
 from django_parallel.backends import adapter_for
 from django_parallel.backends.base import MAX_SPARE_NUMBER
-from django_parallel.dbcache import cache_location
+from django_parallel.dbcache import cache_entry
 from django_parallel.fingerprint import (
     FingerprintUnavailable,
     fingerprint,
@@ -232,7 +232,7 @@ class FingerprintTests(unittest.TestCase):
             for verbosity in (0, 1):
                 stderr = io.StringIO()
                 with contextlib.redirect_stderr(stderr):
-                    self.assertIsNone(cache_location(self.connection, cache, verbosity))
+                    self.assertIsNone(cache_entry(self.connection, cache, verbosity))
                 outputs[verbosity] = stderr.getvalue().splitlines()
         self.assertEqual(outputs[0], [])
         self.assertEqual(len(outputs[1]), 1, outputs[1])

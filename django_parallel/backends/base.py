@@ -180,6 +180,26 @@ class CloneAdapter:
     def load_entry(self, location: str, path: str, details: dict) -> bool:
         """Make cache entry ``location`` from the file ``path`` that
         ``dump_entry`` wrote; False when an entry appeared meanwhile."""
+        return self.load_file(
+            path, details, into=location, loading=self.spare_name(location, kind="load")
+        )
+
+    def load_spare(self, location: str, path: str, details: dict) -> bool:
+        """Make spare 0 of ``location`` (the copy the test database is taken
+        from) from the file ``path``, without the entry itself: a fresh
+        server's first run loads its test database this way, and the entry
+        while its tests run; False when such a spare appeared meanwhile."""
+        return self.load_file(
+            path,
+            details,
+            into=self.spare_name(location),
+            loading=self.spare_name(location, 1, kind="load"),
+        )
+
+    def load_file(self, path: str, details: dict, into: str, loading: str) -> bool:
+        """Load the file ``path`` into a new database ``loading``, then give
+        it the name ``into`` at once, unless ``into`` exists by then (False).
+        ``loading`` is dropped on any failure."""
         raise NotImplementedError
 
     def spare_name(self, location: str, number: int = 0, kind: str = "next") -> str:

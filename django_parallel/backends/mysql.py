@@ -337,7 +337,7 @@ class MySQLCloneAdapter(CloneAdapter):
         )
         return {"charset": charset, "collation": collation}
 
-    def load_entry(self, location: str, path: str, details: dict) -> bool:
+    def load_file(self, path: str, details: dict, into: str, loading: str) -> bool:
         charset, collation = details.get("charset"), details.get("collation")
         if not all(
             isinstance(v, str) and _CHARSET_NAME.fullmatch(v)
@@ -346,7 +346,6 @@ class MySQLCloneAdapter(CloneAdapter):
             raise ClientUnavailable("the exported entry's character set cannot be read")
         if not os.path.exists(path):
             raise ClientUnavailable(f"{path} is missing")
-        loading = self.spare_name(location, kind="load")
         options, env = client_options(self.connection, loading)
         program = find_program(["mariadb", "mysql"])
         self._drop(loading)
@@ -357,8 +356,8 @@ class MySQLCloneAdapter(CloneAdapter):
             )
         try:
             run_program([program, *options, loading], env, stdin_path=path)
-            # Published whole: a run never copies a half-loaded entry.
-            if not self._move(loading, location):
+            # Published whole: a run never copies a half-loaded database.
+            if not self._move(loading, into):
                 self._drop(loading)
                 return False
         except BaseException:

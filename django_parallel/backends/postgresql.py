@@ -190,14 +190,13 @@ class PostgreSQLCloneAdapter(CloneAdapter):
         run_program([*args, location], env)
         return {"encoding": encoding, "collate": collate, "ctype": ctype}
 
-    def load_entry(self, location: str, path: str, details: dict) -> bool:
+    def load_file(self, path: str, details: dict, into: str, loading: str) -> bool:
         locale = [details.get(key) for key in ("encoding", "collate", "ctype")]
         if not all(isinstance(v, str) and _LOCALE_NAME.fullmatch(v) for v in locale):
             raise ClientUnavailable("the exported entry's encoding cannot be read")
         if not os.path.exists(path):
             raise ClientUnavailable(f"{path} is missing")
-        args, env = self._client("pg_restore", location)
-        loading = self.spare_name(location, kind="load")
+        args, env = self._client("pg_restore", into)
         self._drop(loading)
         encoding, collate, ctype = locale
         self._execute(
@@ -218,13 +217,12 @@ class PostgreSQLCloneAdapter(CloneAdapter):
                 ],
                 env,
             )
-            if self._exists(location):
+            if self._exists(into):
                 self._drop(loading)
                 return False
-            # Published whole: a run never copies a half-loaded entry.
+            # Published whole: a run never copies a half-loaded database.
             self._execute(
-                f"ALTER DATABASE {self._quote(loading)} RENAME TO "
-                f"{self._quote(location)}"
+                f"ALTER DATABASE {self._quote(loading)} RENAME TO {self._quote(into)}"
             )
         except BaseException:
             self._drop(loading)
