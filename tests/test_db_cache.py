@@ -5,7 +5,13 @@ it migrate (and cache) again."""
 import re
 import sys
 
-from support import ProjectTestCase, backend_variants, server_databases, server_sql
+from support import (
+    ProjectTestCase,
+    backend_variants,
+    drop_server_databases,
+    server_databases,
+    server_sql,
+)
 
 FRESH = "Creating test database for alias 'default'..."
 CACHED = (
@@ -247,6 +253,59 @@ class SpareCopyTests(ProjectTestCase):
 
 
 globals().update(backend_variants(SpareCopyTests, backends=("mysql",)))
+
+
+class StrangerAtCacheNameTests(ProjectTestCase):
+    """Databases someone else made at the names the cache uses (an entry of
+    another fingerprint, this run's entry, its spare, a half-made load) are
+    never used, taken or dropped: only the databases the runner marked as
+    its cache's are."""
+
+    project = "engine"
+    backend = "postgresql"
+    run_probe = DatabaseCacheTests.run_probe
+
+    def make_stranger(self, name: str) -> None:
+        quote = '"' if self.backend == "postgresql" else "`"
+        server_sql(self.backend, f"create database {quote}{name}{quote}")
+        server_sql(self.backend, "create table theirs (id integer)", name)
+        server_sql(self.backend, "insert into theirs values (42)", name)
+
+    def assertStrangersIntact(self, names) -> None:
+        for name in names:
+            self.assertEqual(
+                server_sql(self.backend, "select id from theirs", name).strip(),
+                "42",
+                name,
+            )
+
+    def test_strangers_are_left_alone(self):
+        self.run_probe()
+        (entry,) = [
+            n
+            for n in server_databases(self.backend, f"test_{self.db_name}_dpcache_")
+            if not re.search(r"_next\d*$", n)
+        ]
+        drop_server_databases(self.backend, entry)
+        other = re.sub(r"[0-9a-f]{12}$", "0" * 12, entry)
+        strangers = [entry, f"{entry}_next", f"{entry}_load1", other]
+        for name in strangers:
+            self.make_stranger(name)
+
+        # The stranger at the entry's name is not this run's cache: the run
+        # migrates, and caches nothing where the name is taken.
+        run = self.run_probe("--parallel", "2")
+        self.assertIn(FRESH, run.stderr)
+        self.assertNotIn(CACHED, run.stderr)
+        self.assertIn("NOTE from migration", run.stdout)
+        self.assertStrangersIntact(strangers)
+        cleared = self.run_probe("--clear-db-cache")
+        self.assertIn(FRESH, cleared.stderr)
+        self.assertStrangersIntact(strangers)
+        self.assertNothingLeft()
+
+
+globals().update(backend_variants(StrangerAtCacheNameTests, backends=("mysql",)))
 
 
 class ClearCommandTests(ProjectTestCase):

@@ -88,9 +88,19 @@ class CloneAdapter:
     # that keeps no marker.
     unmarked_reason = ""
 
+    # What the runner writes on each database of the migrated-database
+    # cache it makes on a server (entries, spares, half-made ones), so that a
+    # database someone else made at such a name is never used or dropped.
+    CACHE_OWNER = "django-parallel cache"
+
     def owns(self, name: str) -> bool:
         """Whether the existing database ``name`` carries the clone marker."""
         return False
+
+    def cache_databases(self, names: Iterable[str]) -> set[str]:
+        """Those of ``names`` that exist and carry the cache marker (on a
+        server that keeps no marker, those that exist)."""
+        raise NotImplementedError
 
     def mark(self, name: str) -> None:
         """Write the clone marker on the clone ``name``, just made."""
@@ -260,13 +270,16 @@ class CloneAdapter:
 
     def stale_cache_names(self, names: Iterable[str], keep: str | None) -> list[str]:
         """Among ``names``, this test database's cache entries to drop: all,
-        or all but ``keep`` and its spares."""
-        return [
+        or all but ``keep`` and its spares; only databases the runner marked
+        as its own."""
+        stale = [
             name
             for name in names
             if self.is_cache_name(name)
             and (not keep or (name != keep and not self.is_spare_of(name, keep)))
         ]
+        owned = self.cache_databases(stale) if stale else set()
+        return [name for name in stale if name in owned]
 
     def __post_init__(self) -> None:
         # Cache entries are named after the test database. Once it exists,

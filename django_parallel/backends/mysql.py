@@ -97,17 +97,22 @@ class MySQLCloneAdapter(CloneAdapter):
             raise errors[0]
 
     def _make_clone(self, name: str) -> None:
-        self._copy(name, mark=True)
+        self._copy(name, marker=self.MARKER)
 
     @property
     def can_mark(self) -> bool:
         """MariaDB keeps a comment on a database from 10.5; MySQL does not."""
         if getattr(self, "_can_mark", None) is None:
-            # Asked once, in the main thread: the server version is read
-            # through the run's own connection, which belongs to that thread.
-            connection = self.connection
+            # Asked without a database (the project's own may not exist) on
+            # a connection of its own, so that any thread may ask.
+            with self._cursor() as cursor:
+                cursor.execute("SELECT VERSION()")
+                version = cursor.fetchone()[0]
+            numbers = re.match(r"(\d+)\.(\d+)", version)
             self._can_mark = bool(
-                connection.mysql_is_mariadb and connection.mysql_version >= (10, 5)
+                "mariadb" in version.lower()
+                and numbers
+                and (int(numbers[1]), int(numbers[2])) >= (10, 5)
             )
         return self._can_mark
 
@@ -120,8 +125,22 @@ class MySQLCloneAdapter(CloneAdapter):
             "marks its clones: only MariaDB 10.5 and later does)"
         )
 
-    def _comment(self) -> str:
-        return f" COMMENT '{self.MARKER}'" if self.can_mark else ""
+    def _comment(self, marker: str | None = None) -> str:
+        return f" COMMENT '{marker or self.MARKER}'" if self.can_mark else ""
+
+    def cache_databases(self, names) -> set[str]:
+        names = list(names)
+        with self._cursor() as cursor:
+            if not self.can_mark:
+                # No marker to read: a cache name is all there is to go by.
+                return set(names) & self._existing(cursor)
+            cursor.execute(
+                "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA "
+                f"WHERE SCHEMA_NAME IN ({', '.join(['%s'] * len(names))}) "
+                "AND SCHEMA_COMMENT = %s",
+                [*names, self.CACHE_OWNER],
+            )
+            return {name for (name,) in cursor.fetchall()}
 
     def owns(self, name: str) -> bool:
         if not self.can_mark:
@@ -164,7 +183,7 @@ class MySQLCloneAdapter(CloneAdapter):
         target: str,
         source: str | None = None,
         create: bool = True,
-        mark: bool = False,
+        marker: str | None = None,
     ) -> None:
         source = self._quote(source or self.test_name)
         quoted = self._quote(target)
@@ -173,7 +192,7 @@ class MySQLCloneAdapter(CloneAdapter):
                 self.record(target)
                 # Marked as it is made: a clone interrupted half way is still
                 # known for the runner's at the next --keepdb run.
-                comment = self._comment() if mark else ""
+                comment = self._comment(marker) if marker else ""
                 cursor.execute(
                     f"CREATE DATABASE {quoted} CHARACTER SET {self._charset} "
                     f"COLLATE {self._collation}{comment}"
@@ -203,16 +222,36 @@ class MySQLCloneAdapter(CloneAdapter):
         return self.server_cache_name(fingerprint)
 
     def cached(self, location: str) -> bool:
-        with self._cursor() as cursor:
-            return location in self._existing(cursor)
+        return bool(self.cache_databases([location]))
 
     def save_cache(self, location: str) -> None:
         self.clear_cache(keep=location)
         self.connection.close()
+        with self._cursor() as cursor:
+            if location in self._existing(cursor):
+                return  # Someone else's database has that name: not cached.
         if not self._read_schema(self.test_name):
             return  # Not cacheable this way; every run migrates.
-        self._copy(location)
-        self.created.remove(location)
+        self._publish_copy(
+            self.test_name, location, self.spare_name(location, kind="part")
+        )
+
+    def _publish_copy(self, source: str, target: str, partial: str) -> None:
+        """Copy ``source`` into a new cache database ``target``, made as
+        ``partial`` and then moved, so that no run ever sees it half made
+        (a run stopped part way drops the part)."""
+        if self.cache_databases([partial]):
+            self._drop(partial)  # Left by a process that was killed.
+        try:
+            self._copy(partial, source=source, marker=self.CACHE_OWNER)
+            self.created.remove(partial)
+            moved = self._move(partial, target)
+        except BaseException:
+            if self.cache_databases([partial]):  # Never a stranger's.
+                self._drop(partial)
+            raise
+        if not moved:
+            self._drop(partial)
 
     def load_cache(self, location: str) -> None:
         if not self._read_schema(location):
@@ -231,7 +270,8 @@ class MySQLCloneAdapter(CloneAdapter):
     supports_spare = True
 
     def take_spare(self, location: str, name: str, number: int = 0) -> bool:
-        return self._move(self.spare_name(location, number), name)
+        spare = self.spare_name(location, number)
+        return bool(self.cache_databases([spare])) and self._move(spare, name)
 
     def take_spares(self, location: str, wanted: list[tuple[int, str]]) -> list[str]:
         taken = []
@@ -250,13 +290,10 @@ class MySQLCloneAdapter(CloneAdapter):
                 return
         if not self._read_schema(location):
             return
-        partial = self.spare_name(location, number, kind="part")
-        self._drop(partial)
-        self._copy(partial, source=location)
-        self.created.remove(partial)
         # Published whole: a run never takes a half-made spare.
-        if not self._move(partial, spare):
-            self._drop(partial)
+        self._publish_copy(
+            location, spare, self.spare_name(location, number, kind="part")
+        )
 
     def _move(self, source: str, target: str) -> bool:
         """Move every table of database ``source`` into a new database
@@ -273,14 +310,17 @@ class MySQLCloneAdapter(CloneAdapter):
             )
             tables = [self._quote(table) for (table,) in cursor.fetchall()]
             cursor.execute(
-                "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
-                "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+                "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME, "
+                + ("SCHEMA_COMMENT " if self.can_mark else "NULL ")
+                + "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
                 [source],
             )
-            charset, collation = cursor.fetchone()
+            charset, collation, comment = cursor.fetchone()
+            # The marker moves with the tables (only the runner's own).
+            owner = comment if comment in (self.MARKER, self.CACHE_OWNER) else None
             cursor.execute(
                 f"CREATE DATABASE {quoted_target} CHARACTER SET {charset} "
-                f"COLLATE {collation}"
+                f"COLLATE {collation}{self._comment(owner) if owner else ''}"
             )
             try:
                 if tables:
@@ -348,11 +388,12 @@ class MySQLCloneAdapter(CloneAdapter):
             raise ClientUnavailable(f"{path} is missing")
         options, env = client_options(self.connection, loading)
         program = find_program(["mariadb", "mysql"])
-        self._drop(loading)
+        if self.cache_databases([loading]):
+            self._drop(loading)  # Left by an interrupted load.
         with self._cursor() as cursor:
             cursor.execute(
                 f"CREATE DATABASE {self._quote(loading)} CHARACTER SET {charset} "
-                f"COLLATE {collation}"
+                f"COLLATE {collation}{self._comment(self.CACHE_OWNER)}"
             )
         try:
             run_program([program, *options, loading], env, stdin_path=path)

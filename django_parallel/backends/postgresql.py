@@ -74,9 +74,32 @@ class PostgreSQLCloneAdapter(CloneAdapter):
             row = cursor.fetchone()
         return row is not None and row[0] == self.MARKER
 
-    def mark(self, name: str) -> None:
+    def mark(self, name: str, marker: str | None = None) -> None:
         # The marker is a constant without quotes: no escaping to get wrong.
-        self._execute(f"COMMENT ON DATABASE {self._quote(name)} IS '{self.MARKER}'")
+        self._execute(
+            f"COMMENT ON DATABASE {self._quote(name)} IS '{marker or self.MARKER}'"
+        )
+
+    def cache_databases(self, names) -> set[str]:
+        with self.connection.creation._nodb_cursor() as cursor:
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname = ANY(%s) "
+                "AND shobj_description(oid, 'pg_database') = %s",
+                [list(names), self.CACHE_OWNER],
+            )
+            return {name for (name,) in cursor.fetchall()}
+
+    def _create_cache_database(self, sql: str, name: str) -> None:
+        """Run ``sql``, a CREATE DATABASE of ``name``, and mark it at once.
+        PostgreSQL takes no comment in CREATE DATABASE: a process killed
+        between the two leaves an unmarked database, which no run uses or
+        drops (Ctrl-C and SIGTERM drop it)."""
+        self._execute(sql)
+        try:
+            self.mark(name, self.CACHE_OWNER)
+        except BaseException:
+            self._drop(name)
+            raise
 
     supports_cache = True
     # NAMEDATALEN - 1 bytes: PostgreSQL cuts longer names without an error.
@@ -87,14 +110,19 @@ class PostgreSQLCloneAdapter(CloneAdapter):
         return self.server_cache_name(fingerprint)
 
     def cached(self, location: str) -> bool:
-        return self._exists(location)
+        return bool(self.cache_databases([location]))
 
     def save_cache(self, location: str) -> None:
         self.clear_cache(keep=location)
         self.connection.close()
-        self._copy((self.test_name, location))
-        # The entry outlives the run: it is not one of this run's clones.
-        self.created.remove(location)
+        if self._exists(location):
+            return  # Someone else's database has that name: not cached.
+        # CREATE DATABASE is atomic: a half-made entry is never visible.
+        self._create_cache_database(
+            f"CREATE DATABASE {self._quote(location)} WITH TEMPLATE "
+            f"{self._quote(self.test_name)}",
+            location,
+        )
 
     def load_cache(self, location: str) -> None:
         """Nothing to do: the test database was created from the template."""
@@ -130,12 +158,14 @@ class PostgreSQLCloneAdapter(CloneAdapter):
             names = [self.spare_name(location, n) for n, _ in wanted]
             names += [name for _, name in wanted]
             cursor.execute(
-                "SELECT datname FROM pg_database WHERE datname = ANY(%s)", [names]
+                "SELECT datname, shobj_description(oid, 'pg_database') "
+                "FROM pg_database WHERE datname = ANY(%s)",
+                [names],
             )
-            existing = {name for (name,) in cursor.fetchall()}
+            existing = dict(cursor.fetchall())
             for number, name in wanted:
                 spare = self.spare_name(location, number)
-                if spare not in existing or name in existing:
+                if existing.get(spare) != self.CACHE_OWNER or name in existing:
                     continue
                 try:
                     cursor.execute(
@@ -150,8 +180,10 @@ class PostgreSQLCloneAdapter(CloneAdapter):
         spare = self.spare_name(location, number)
         if not self._exists(spare):
             # Atomic: a half-made database is never visible.
-            self._execute(
-                f"CREATE DATABASE {self._quote(spare)} WITH TEMPLATE {self._quote(location)}"
+            self._create_cache_database(
+                f"CREATE DATABASE {self._quote(spare)} WITH TEMPLATE "
+                f"{self._quote(location)}",
+                spare,
             )
 
     def _copy(self, pair: tuple[str, str]) -> None:
@@ -197,11 +229,13 @@ class PostgreSQLCloneAdapter(CloneAdapter):
         if not os.path.exists(path):
             raise ClientUnavailable(f"{path} is missing")
         args, env = self._client("pg_restore", into)
-        self._drop(loading)
+        if loading in self.cache_databases([loading]):
+            self._drop(loading)  # Left by an interrupted load.
         encoding, collate, ctype = locale
-        self._execute(
+        self._create_cache_database(
             f"CREATE DATABASE {self._quote(loading)} TEMPLATE template0 "
-            f"ENCODING '{encoding}' LC_COLLATE '{collate}' LC_CTYPE '{ctype}'"
+            f"ENCODING '{encoding}' LC_COLLATE '{collate}' LC_CTYPE '{ctype}'",
+            loading,
         )
         try:
             run_program(
