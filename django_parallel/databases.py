@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings as django_settings
 from django.db import connections
@@ -316,13 +317,14 @@ def _create(
     created: list[CreatedDatabase],
     old_name: str,
     cache=None,
-) -> str | None:
+) -> tuple[str | None, bool]:
     """Create the test database of ``connection``: copied from the
     migrated-database cache when ``cache`` (an adapter) holds its current
     fingerprint, else migrated, and then cached. Returns the cache entry
-    the test database is a copy of, if any."""
+    the test database is a copy of, if any, and whether it was copied."""
     test_name = connection.creation._get_test_db_name()
     location = None
+    restored = False
     if cache is not None:
         location = cache_location(connection, cache, verbosity)
     try:
@@ -331,6 +333,7 @@ def _create(
             import_entry(connection, cache, location, verbosity)
         if location is not None and cache.cached(location):
             _restore(connection, cache, location, verbosity, interactive, test_name)
+            restored = True
         else:
             connection.creation.create_test_db(
                 verbosity=verbosity,
@@ -353,7 +356,12 @@ def _create(
             created.append(CreatedDatabase(connection, old_name, True))
         raise
     created.append(CreatedDatabase(connection, old_name, True))
-    return location
+    return location, restored
+
+
+@contextmanager
+def _no_phase(name: str, kind: str) -> Iterator[SimpleNamespace]:
+    yield SimpleNamespace(name=name, kind=kind)
 
 
 def _restore(connection, cache, location, verbosity, interactive, test_name) -> None:
@@ -444,14 +452,19 @@ def setup_databases(
     parallel: int = 0,
     workspace: str | None = None,
     db_cache: bool = False,
+    phase=None,
 ) -> list:
     """Create (or with keepdb, reuse) the test databases ``usage`` needs, and
     with ``parallel`` above 1, that many clones of each (``Clones`` entries).
 
     If anything fails part-way, what was created so far is dropped before the
     exception propagates, so a failed start leaves nothing behind.
+
+    ``phase(name, kind)``, when given, times each creation and cloning as a
+    phase of the run's timeline (``TimelineRecorder.phase``).
     """
     time_keeper = time_keeper or NullTimeKeeper()
+    phase = phase or _no_phase
     unique, mirrors = get_unique_databases_and_mirrors(usage.aliases)
     created: list[CreatedDatabase] = []
     serialize = []
@@ -465,8 +478,11 @@ def setup_databases(
             if db_cache and not keepdb:
                 cache = adapter_for(primary, verbosity=verbosity)
                 cache = cache if cache.supports_cache else None
-            with time_keeper.timed(f"  Creating '{aliases[0]}'"):
-                location = _create(
+            with (
+                time_keeper.timed(f"  Creating '{aliases[0]}'"),
+                phase(f"migrate '{aliases[0]}'", "database") as timed,
+            ):
+                location, restored = _create(
                     primary,
                     verbosity=verbosity,
                     interactive=interactive,
@@ -475,6 +491,8 @@ def setup_databases(
                     old_name=old_name,
                     cache=cache,
                 )
+                if restored:
+                    timed.name, timed.kind = f"'{aliases[0]}' from cache", "cache"
             if aliases[0] in usage.serialized_aliases:
                 serialize.append((primary, location))
             if parallel > 1:
@@ -492,7 +510,10 @@ def setup_databases(
                         f"{parallel} times...",
                         file=sys.stderr,
                     )
-                with time_keeper.timed(f"  Cloning '{aliases[0]}'"):
+                with (
+                    time_keeper.timed(f"  Cloning '{aliases[0]}'"),
+                    phase(f"clone '{aliases[0]}' ×{parallel}", "clone"),
+                ):
                     adapter.create_clones(range(1, parallel + 1))
             if location is not None and cache.supports_spare:
                 # Made while the tests run: the next run takes them.
