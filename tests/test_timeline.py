@@ -117,18 +117,28 @@ class TimelineRunTests(FaultsTestCase):
         with self.subTest("the crash is drawn on its class"):
             crashed = [t for t in drawn["catalogue.test_sigkill.SigkillFault"]]
             self.assertTrue(
-                any("ended: crashed" in t and "test_2_kills_itself: crashed" in t
-                    for t in crashed),
+                any(
+                    "ended: crashed" in t and "test_2_kills_itself: crashed" in t
+                    for t in crashed
+                ),
                 crashed,
             )
         with self.subTest("the crashed worker and its successor"):
             found = lanes(html)
-            dead = [lane for lane, title in found.items() if "killed by SIGKILL" in title]
+            dead = [
+                lane
+                for lane, title in found.items()
+                if "killed by SIGKILL" in title and not lane.startswith("rerun")
+            ]
             self.assertEqual(len(dead), 1, found)
             successors = [
-                lane for lane, title in found.items() if f"(replaces {dead[0]})" in title
+                lane
+                for lane, title in found.items()
+                if f"(replaces {dead[0]})" in title
             ]
             self.assertEqual(len(successors), 1, found)
+        with self.subTest("the failure run again alone has its lane"):
+            self.assertIn("rerun 1", lanes(html))
         with self.subTest("tests of a class are listed with outcomes"):
             title = drawn["catalogue.test_ordinary.OrdinarySimple"][0]
             self.assertIn("3 tests:", title)
@@ -149,12 +159,21 @@ class TimelineRunTests(FaultsTestCase):
         self.check_crash("fork")
 
     def test_timeout_is_drawn(self):
-        run = self.run_faults("catalogue.test_hang_test", start_method="spawn", timeout="3")
+        # With a second class: one class alone would be a serial run.
+        run = self.run_faults(
+            "catalogue.test_hang_test",
+            "catalogue.test_ordinary",
+            start_method="spawn",
+            timeout="3",
+        )
         self.assertExit(run, 1)
         html = self.read(run)
         titles = bars(html)["catalogue.test_hang_test.HangInTest"]
         self.assertTrue(
-            any("ended: timed out" in t and "test_2_hangs: timed out" in t for t in titles),
+            any(
+                "ended: timed out" in t and "test_2_hangs: timed out" in t
+                for t in titles
+            ),
             titles,
         )
         self.assertTrue(
@@ -316,7 +335,9 @@ class RecorderTests(unittest.TestCase):
 
 
 def _timeline(**kwargs) -> Timeline:
-    bar = ClassBar("app.tests.A<b>", 1.0, 3.0, 1.5, 2.5, (TestMark("test_x", "success"),))
+    bar = ClassBar(
+        "app.tests.A<b>", 1.0, 3.0, 1.5, 2.5, (TestMark("test_x", "success"),)
+    )
     other = ClassBar("app.tests.B", 1.0, 2.0, None, None, (), ending="crashed")
     values = dict(
         phases=(Phase("discovery", 0.0, 0.5), Phase("tests", 1.0, 4.0)),
@@ -427,7 +448,9 @@ class WebDriver:
 
     def run(self, script: str):
         return self.call(
-            "POST", f"/session/{self.session}/execute/sync", {"script": script, "args": []}
+            "POST",
+            f"/session/{self.session}/execute/sync",
+            {"script": script, "args": []},
         )
 
     def close(self) -> None:
