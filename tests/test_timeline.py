@@ -112,7 +112,7 @@ class TimelineRunTests(FaultsTestCase):
         drawn = bars(html)
         for name in (*ORDINARY, "catalogue.test_sigkill.SigkillFault"):
             with self.subTest(cls=name):
-                self.assertIn(name, drawn, html)
+                self.assertIn(name, drawn, sorted(drawn))
                 self.assertIn(name, drawn[name][0])
         with self.subTest("the crash is drawn on its class"):
             crashed = [t for t in drawn["catalogue.test_sigkill.SigkillFault"]]

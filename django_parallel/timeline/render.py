@@ -233,7 +233,9 @@ def _lane(canvas: _Canvas, lane: Lane, y: float, tests_to: float | None) -> None
         if tests_to > last and not lane.ending:
             canvas.add('<g class="idle-end">')
             canvas.add(_title(f"idle at the end: {_seconds(tests_to - last)}"))
-            canvas.rect(last, min(tests_to, ended), y + 4, ROW - 8, "url(#idle)")
+            # To the end of the tests even when the process ended first: the
+            # slot's core was idle either way.
+            canvas.rect(last, tests_to, y + 4, ROW - 8, "url(#idle)")
             canvas.add("</g>")
     if lane.ending and not (lane.bars and lane.bars[-1].ending != "done"):
         kind = "timed out" if "time" in lane.ending else "crashed"
