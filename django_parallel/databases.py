@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings as django_settings
 from django.db import connections
@@ -334,16 +335,17 @@ def _create(
     old_name: str,
     cache=None,
     pending: list | None = None,
-) -> str | None:
+) -> tuple[str | None, bool]:
     """Create the test database of ``connection``: copied from the
     migrated-database cache when ``cache`` (an adapter) holds its current
     fingerprint, else migrated, and then cached. Returns the cache entry
-    the test database is a copy of, if any; an exported entry it was
-    loaded from, whose entry is still to be loaded, is added to
-    ``pending``."""
+    the test database is a copy of, if any, and whether it was copied; an
+    exported entry it was loaded from, whose entry is still to be loaded,
+    is added to ``pending``."""
     pending = [] if pending is None else pending
     test_name = connection.creation._get_test_db_name()
     location = entry = None
+    restored = False
     if cache is not None:
         entry = cache_entry(connection, cache, verbosity)
     if entry is not None:
@@ -373,6 +375,7 @@ def _create(
                 test_name,
                 pending[0] if pending else None,
             )
+            restored = True
         else:
             connection.creation.create_test_db(
                 verbosity=verbosity,
@@ -395,7 +398,12 @@ def _create(
             created.append(CreatedDatabase(connection, old_name, True))
         raise
     created.append(CreatedDatabase(connection, old_name, True))
-    return location
+    return location, restored
+
+
+@contextmanager
+def _no_phase(name: str, kind: str) -> Iterator[SimpleNamespace]:
+    yield SimpleNamespace(name=name, kind=kind)
 
 
 def _restore(
@@ -492,14 +500,19 @@ def setup_databases(
     parallel: int = 0,
     workspace: str | None = None,
     db_cache: bool = False,
+    phase=None,
 ) -> list:
     """Create (or with keepdb, reuse) the test databases ``usage`` needs, and
     with ``parallel`` above 1, that many clones of each (``Clones`` entries).
 
     If anything fails part-way, what was created so far is dropped before the
     exception propagates, so a failed start leaves nothing behind.
+
+    ``phase(name, kind)``, when given, times each creation and cloning as a
+    phase of the run's timeline (``TimelineRecorder.phase``).
     """
     time_keeper = time_keeper or NullTimeKeeper()
+    phase = phase or _no_phase
     unique, mirrors = get_unique_databases_and_mirrors(usage.aliases)
     created: list[CreatedDatabase] = []
     serialize = []
@@ -514,8 +527,11 @@ def setup_databases(
                 cache = adapter_for(primary, verbosity=verbosity)
                 cache = cache if cache.supports_cache else None
             pending: list[ExportedEntry] = []
-            with time_keeper.timed(f"  Creating '{aliases[0]}'"):
-                location = _create(
+            with (
+                time_keeper.timed(f"  Creating '{aliases[0]}'"),
+                phase(f"migrate '{aliases[0]}'", "database") as timed,
+            ):
+                location, restored = _create(
                     primary,
                     verbosity=verbosity,
                     interactive=interactive,
@@ -525,6 +541,8 @@ def setup_databases(
                     cache=cache,
                     pending=pending,
                 )
+                if restored:
+                    timed.name, timed.kind = f"'{aliases[0]}' from cache", "cache"
             if aliases[0] in usage.serialized_aliases:
                 serialize.append((primary, location))
             if parallel > 1:
@@ -542,7 +560,10 @@ def setup_databases(
                         f"{parallel} times...",
                         file=sys.stderr,
                     )
-                with time_keeper.timed(f"  Cloning '{aliases[0]}'"):
+                with (
+                    time_keeper.timed(f"  Cloning '{aliases[0]}'"),
+                    phase(f"clone '{aliases[0]}' ×{parallel}", "clone"),
+                ):
                     adapter.create_clones(range(1, parallel + 1))
             if location is not None and cache.supports_spare:
                 # Made while the tests run: the next run takes them.

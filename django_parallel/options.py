@@ -59,6 +59,8 @@ PROJECT_DEFAULTS = {
     # more often one real breakage than order dependence.
     "rerun_failures": 3,
     "failed_first": False,
+    # A path: write an HTML timeline of every run there (--timeline).
+    "timeline": None,
 }
 
 START_METHODS = ("spawn", "forkserver", "fork")
@@ -545,6 +547,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="junit_xml",
         default=argparse.SUPPRESS,
         help="Write no JUnit XML report even when settings ask for one.",
+    )
+    _add(
+        parser,
+        "--timeline",
+        dest="timeline",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="Write an HTML timeline of the run to PATH: the main process's "
+        "phases and, in a parallel run, one lane per worker process with "
+        "each test class as a bar.",
+    )
+    _add(
+        parser,
+        "--no-timeline",
+        action="store_const",
+        const=None,
+        dest="timeline",
+        default=argparse.SUPPRESS,
+        help="Write no timeline even when settings ask for one.",
     )
     _add(
         parser,

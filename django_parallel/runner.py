@@ -44,9 +44,10 @@ from django_parallel.discovery import (
     iter_tests,
     name_patterns,
 )
-from django_parallel.errors import RunnerError, exit_on_runner_error
+from django_parallel.errors import RunnerError, exit_on_runner_error, first_line
 from django_parallel.failed_tests import failed_ids
 from django_parallel.interrupts import (
+    EXIT_INTERRUPTED,
     Interrupts,
     exit_interrupted,
     signals_end_the_run,
@@ -102,6 +103,7 @@ from django_parallel.sharding import (
     select_shard,
 )
 from django_parallel.testcases import install_on_commit_capture
+from django_parallel.timeline import TimelineRecorder, write_timeline
 
 
 class Runner:
@@ -148,6 +150,7 @@ class Runner:
         rerun_failures=NOT_GIVEN,
         last_failed=False,
         failed_first=NOT_GIVEN,
+        timeline=NOT_GIVEN,
         **kwargs,
     ):
         with exit_on_runner_error():
@@ -203,6 +206,14 @@ class Runner:
                 if junit_xml is not NOT_GIVEN
                 else "settings.DJANGO_PARALLEL['junit_xml']",
             )
+            self.timeline = resolve_path(
+                pick("timeline", timeline),
+                "--timeline"
+                if timeline is not NOT_GIVEN
+                else "settings.DJANGO_PARALLEL['timeline']",
+                example="reports/timeline.html",
+            )
+            self._timeline = None
             # Reproducing a parallel run's failure (repro/modes.py).
             check_exclusive(replay_worker, bisect, pair)
             self.replay_worker, self.bisect, self.pair = replay_worker, bisect, pair
@@ -386,6 +397,7 @@ class Runner:
             parallel=self.parallel,
             workspace=self._workspace,
             db_cache=self.db_cache,
+            phase=self._timeline.phase if self._timeline is not None else None,
         )
 
     def teardown_databases(self, old_config, **kwargs) -> None:
@@ -464,7 +476,59 @@ class Runner:
         gc.freeze()
         return failures
 
+    def _phase(self, name: str, kind: str = ""):
+        """Time the block as a phase of the timeline (--timeline)."""
+        if self._timeline is None:
+            return contextlib.nullcontext()
+        return self._timeline.phase(name, kind)
+
     def _run_tests(self, test_labels, extra_tests) -> int:
+        """The run, and its timeline written however it ends (--timeline;
+        a trial of --bisect or --pair writes none)."""
+        self._timeline = (
+            TimelineRecorder() if self.timeline and self._trial is None else None
+        )
+        self._timeline_notes = []
+        ending = "ended with an error"
+        try:
+            failures = self._run_and_clean_up(test_labels, extra_tests)
+            ending = "finished"
+            return failures
+        except KeyboardInterrupt:
+            ending = "was interrupted"
+            raise
+        except SystemExit as exc:
+            ending = (
+                "was interrupted"
+                if exc.code == EXIT_INTERRUPTED
+                else f"was ended (exit status {exc.code})"
+            )
+            raise
+        except RunnerError as exc:
+            ending = f"was stopped: {first_line(exc)}"
+            raise
+        finally:
+            if self._timeline is not None:
+                with self._interrupts.shield():
+                    self._write_timeline(ending)
+
+    def _write_timeline(self, ending: str) -> None:
+        """Write the timeline; one that cannot be written is a warning."""
+        try:
+            timeline = self._timeline.timeline(ending, self._timeline_notes)
+            write_timeline(self.timeline, timeline)
+        except OSError as exc:
+            sys.stdout.flush()
+            print(
+                "django-parallel: warning: no timeline: "
+                f"{exc.strerror or exc} ({self.timeline})",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
+        self.log(f"Timeline written to {self.timeline}")
+
+    def _run_and_clean_up(self, test_labels, extra_tests) -> int:
         self._workspace = None
         self._junit = JUnitRecorder() if self.junit_xml else None
         self._coverage = None
@@ -488,9 +552,11 @@ class Runner:
                     timeout=self.timeout,
                     max_restarts=self.max_restarts,
                     boot_timeout=self.boot_timeout,
+                    timeline=self._timeline,
                 )
                 workers.boot()
-            suite = self.build_suite(test_labels, extra_tests)
+            with self._phase("discovery"):
+                suite = self.build_suite(test_labels, extra_tests)
             databases = self.get_databases(suite)
             db.bound_connects(databases, self.connect_timeout)
             suite = self._serial_if_uncloneable(suite, databases)
@@ -508,6 +574,9 @@ class Runner:
                     self._worker_plan(type(suite), snapshot) if own_plan else None,
                 )
                 suite.run_on(workers)
+                if self._timeline is not None:
+                    self._timeline.workers = suite.processes
+                    self._timeline.start_method = workers.context.get_start_method()
             elif workers is not None:
                 # A serial run does not wait for workers to finish booting.
                 workers.close(at_once=True)
@@ -525,7 +594,8 @@ class Runner:
             started = time.perf_counter()
             started_at = datetime.datetime.now().astimezone()
             try:
-                self.run_checks(databases)
+                with self._phase("checks"):
+                    self.run_checks(databases)
                 if parallel:
                     workers.attach(
                         self._worker_databases(suite, old_config),
@@ -535,14 +605,17 @@ class Runner:
                         ),
                     )
                 db.start_spare_copies(old_config)
-                result, interrupted = self._run_stoppable(suite)
+                with self._phase("tests"):
+                    result, interrupted = self._run_stoppable(suite)
                 seconds = time.perf_counter() - started
                 if parallel and not interrupted and not result.shouldStop:
-                    rerun_report = self._rerun_failures(workers, result)
+                    with self._phase("failures alone", "rerun"):
+                        rerun_report = self._rerun_failures(workers, result)
             finally:
                 with self._interrupts.shield():
                     if workers is not None:
-                        workers.close()
+                        with self._phase("ending workers", "clean-up"):
+                            workers.close()
                     if result is not None:
                         if interrupted:
                             # unittest's dots may have stopped mid-line.
@@ -551,6 +624,9 @@ class Runner:
                             seconds = time.perf_counter() - started
                         self._write_junit(seconds, started_at)
                         self.report_summary(result, seconds)
+                        self._timeline_notes.append(
+                            Summary.of(result, seconds).line(self.shuffle_seed)
+                        )
                         # The record, and under the summary the command that
                         # replays each failing worker; then what the
                         # failures did alone.
@@ -559,7 +635,10 @@ class Runner:
                             print(line, file=sys.stderr, flush=True)
                         self._record_durations(result, suite, class_bin_map)
                         self._record_failures(result, suite_ids, interrupted)
-                    with self.time_keeper.timed("Total database teardown"):
+                    with (
+                        self.time_keeper.timed("Total database teardown"),
+                        self._phase("clean-up"),
+                    ):
                         self.teardown_databases(old_config)
         finally:
             with self._interrupts.shield():

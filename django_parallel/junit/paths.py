@@ -9,22 +9,25 @@ import os
 from django_parallel.errors import RunnerError
 
 
-def resolve_path(value, source: str = "--junit-xml") -> str | None:
+def resolve_path(
+    value, source: str = "--junit-xml", example: str = "reports/junit.xml"
+) -> str | None:
     """The absolute path of the report ``value`` asks for, or None for no
-    report. Nothing is created here."""
+    report (``example`` is a path of the kind expected, for the error).
+    Nothing is created here."""
     if value is None or value is False:
         return None
     if not isinstance(value, (str, os.PathLike)) or not os.fspath(value).strip():
         raise RunnerError(
-            f"{source} expects the path of the XML file to write, such as "
-            f"reports/junit.xml; got {value!r}"
+            f"{source} expects the path of the file to write, such as "
+            f"{example}; got {value!r}"
         )
     given = os.fspath(value)
     path = os.path.abspath(given)
     if os.path.isdir(path):
         raise RunnerError(
             f"{source} names a directory ({given}); give a file in it, such as "
-            f"{os.path.join(given, 'junit.xml')}"
+            f"{os.path.join(given, os.path.basename(example))}"
         )
     existing = os.path.dirname(path)
     while not os.path.exists(existing):

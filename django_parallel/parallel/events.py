@@ -25,10 +25,16 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True)
 class WorkerReady:
-    """The worker in ``slot`` has set itself up and waits for work."""
+    """The worker in ``slot`` has set itself up and waits for work.
+    ``boot_seconds`` it took to set Django up, ``attach_seconds`` to attach
+    its databases once they came (with, in a new interpreter, importing the
+    test modules and the checks), each timed by the worker: durations need
+    no clock shared with the parent (for --timeline)."""
 
     slot: int
     pid: int
+    boot_seconds: float = 0.0
+    attach_seconds: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,11 @@ class Workers:
         timeout: float | None = None,
         max_restarts: int | None = None,
         boot_timeout: float | None = None,
+        timeline=None,
     ) -> None:
         self.context = worker_context(start_method)
+        # The run's TimelineRecorder (--timeline), if it records one.
+        self.timeline = timeline
         self.forks = self.context.get_start_method() == "fork"
         self.plan = plan
         self.processes = processes
@@ -91,6 +94,7 @@ class Workers:
             max_restarts=self.max_restarts,
             boot_timeout=self.boot_timeout,
             fork_guard=fork_guard,
+            timeline=self.timeline.lanes("run") if self.timeline else None,
         )
         self.supervisor.start()
 
@@ -109,6 +113,8 @@ class Workers:
         )
         if reboot:
             booted.shutdown(at_once=True)
+            for slot in booted.slots:
+                booted.timeline.discard(slot.number)
             self.supervisor = None
         self.plan = plan or self.plan
         self.processes = processes

@@ -123,6 +123,7 @@ def _run_batch(workers: Workers, batch: list) -> _Outcomes:
         timeout=timeout,
         max_restarts=workers.max_restarts,
         fork_guard=workers.fork_guard,
+        timeline=workers.timeline.lanes("rerun") if workers.timeline else None,
     )
     test_lists = {task_id: [test] for task_id, test in enumerate(batch)}
     schedule = PinnedSchedule(

@@ -45,6 +45,7 @@ from django_parallel.parallel.replay import Replayer
 from django_parallel.parallel.scheduling import Schedule
 from django_parallel.parallel.worker import StopFlag, Task, worker_main
 from django_parallel.reporting import WorkerMessages
+from django_parallel.timeline.recorder import NO_LANES
 
 # How long past --timeout the parent waits for a worker's own stack dump
 # before it kills the worker itself.
@@ -170,8 +171,11 @@ class Supervisor:
         exit_grace: float = EXIT_GRACE,
         hang_grace: float = HANG_GRACE,
         fork_guard: Callable[[], AbstractContextManager] = nullcontext,
+        timeline=None,
     ) -> None:
         self.context = context
+        # Where --timeline records the workers (a LaneRecorder), if it does.
+        self.timeline = timeline or NO_LANES
         self.slots = [Slot(plan.slot, plan) for plan in plans]
         self.schedule: Schedule | None = None
         self.test_lists: dict[int, list] = {}
@@ -212,6 +216,7 @@ class Supervisor:
         del self.slots[keep:]
         for slot in extra:
             self._end(slot, polite=False, deadline=0.0)
+            self.timeline.discard(slot.number)
 
     def _start(self, slot: Slot) -> None:
         parent_end, child_end = self.context.Pipe(duplex=True)
@@ -231,6 +236,7 @@ class Supervisor:
         child_end.close()
         slot.process, slot.conn = process, parent_end
         self.history.process_started(slot.number)
+        self.timeline.process_started(slot.number)
         slot.ready = slot.closing = slot.eof = slot.sentinel_closed = False
         slot.exiting_since = slot.databases_sent_at = None
         slot.task, slot.running = None, None
@@ -283,6 +289,9 @@ class Supervisor:
                 slot.number,
                 slot.last_class or "",
                 [id_of(test) for test in self.test_lists[task.id]],
+            )
+            self.timeline.task_sent(
+                slot.number, slot.last_class or "", self.test_lists[task.id]
             )
             try:
                 slot.conn.send(slot.task)
@@ -375,6 +384,7 @@ class Supervisor:
             self._on_event(slot, event)
 
     def _on_event(self, slot: Slot, event) -> None:
+        self.timeline.event(slot.number, event)
         if isinstance(event, Output):
             self.messages.output(event.slot, event.stream, event.text)
             return
@@ -422,6 +432,11 @@ class Supervisor:
         slot.process = None
         if slot.closing:
             # Its work is done and reported: never replaced.
+            if reason or exitcode != 0:
+                self.timeline.died(
+                    slot.number, None, reason or describe_exit(exitcode), False
+                )
+            self.timeline.process_ended(slot.number)
             if reason:
                 self.warn(f"worker {slot.number} (pid {process.pid}) {reason}")
             elif exitcode != 0:
@@ -433,12 +448,19 @@ class Supervisor:
                 )
             return
         if not slot.ready:
+            self.timeline.died(slot.number, None, describe_exit(exitcode), False)
+            self.timeline.process_ended(slot.number)
             tail = read_tail(slot.plan.log_file)
             raise WorkerStartError(
                 f"worker {slot.number} died while setting itself up "
                 f"({describe_exit(exitcode)}): {tail.strip()[-500:] or 'no output'}"
             )
+        if slot.task is None:
+            self.timeline.died(
+                slot.number, None, reason or describe_exit(exitcode), False
+            )
         self._report_crash(slot, exitcode, reason)
+        self.timeline.process_ended(slot.number)
         self._replace(slot, exitcode, reason)
 
     def warn(self, message: str) -> None:
@@ -494,6 +516,7 @@ class Supervisor:
         )
         # Named apart in machine-read reports (--junit-xml).
         kind = "WorkerTimeout" if timed_out or "--timeout" in reason else "WorkerCrash"
+        self.timeline.died(slot.number, slot.running, what, kind == "WorkerTimeout")
         if tail.strip():
             message += f"\nIts last output:\n{tail.rstrip()}"
         retries = task.retries
@@ -630,6 +653,8 @@ class Supervisor:
             process.join()
         self._close_conn(slot)
         slot.process = None
+        self.timeline.died(slot.number, None, "did not set itself up in time", True)
+        self.timeline.process_ended(slot.number)
         stack = read_tail(slot.plan.log_file).strip()
         if stack:
             self.messages.worker_traceback(stack + "\n")
@@ -674,3 +699,4 @@ class Supervisor:
             slot.process.join()
         self._close_conn(slot)
         slot.process = None
+        self.timeline.process_ended(slot.number)

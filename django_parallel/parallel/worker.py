@@ -683,14 +683,18 @@ def _work(plan: WorkerPlan, conn, stop_event) -> None:
         sys.stdout = ForwardingStream(send, plan.slot, "stdout")
         sys.stderr = ForwardingStream(send, plan.slot, "stderr")
     try:
+        began = time.perf_counter()
         booted = _boot(plan)
+        boot_seconds = time.perf_counter() - began
         # Sent by the parent once the test databases exist.
         databases = _receive(conn)
         if databases is None:
             return
+        received = time.perf_counter()
         _attach_databases(plan, databases)
         if booted:
             _catch_up(databases)
+        attach_seconds = time.perf_counter() - received
     except _ParentGone:
         return
     except BaseException:
@@ -703,7 +707,7 @@ def _work(plan: WorkerPlan, conn, stop_event) -> None:
     # What booting made lives until the worker ends: the collector need not
     # look at it again during the run.
     gc.freeze()
-    send(WorkerReady(plan.slot, os.getpid()))
+    send(WorkerReady(plan.slot, os.getpid(), boot_seconds, attach_seconds))
     result = EventResult(send, plan, stop_event)
     while True:
         try:
