@@ -327,7 +327,10 @@ class Runner:
         if self.parallel > 1:
             groups = [list(g) for _, g in itertools.groupby(tests, type)]
             # Classes are the unit of work: more processes would sit idle.
-            self.parallel = min(self.parallel, len(groups))
+            # With --timeout, a single class still runs in a worker (beside
+            # an idle one), since only a worker can be timed out.
+            wanted = 2 if self.timeout is not None and len(groups) == 1 else 1
+            self.parallel = min(self.parallel, max(len(groups), wanted))
             if self.parallel > 1:
                 return self.parallel_test_suite(
                     groups,

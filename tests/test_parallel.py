@@ -207,6 +207,21 @@ class TimeoutTests(ParallelTestCase):
     def test_fork(self):
         self.check("fork")
 
+    def test_one_class_alone(self):
+        # One class is too few to share out, yet the timeout still holds
+        # (a serial run cannot end a hung test and would never return).
+        run = self.run_parallel(
+            "scenarios.test_hang",
+            "--timeout",
+            "2",
+            start_method="forkserver",
+            timeout=120,
+        )
+        self.assertExit(run, 1)
+        self.assertCounts(run, passed=1, errors=1)
+        self.assertIn("timed out after 2s (--timeout)", run.stderr)
+        self.assertNothingLeft()
+
 
 class UnpicklableTests(ParallelTestCase):
     """What cannot be pickled is reported as text and the run goes on."""

@@ -242,8 +242,26 @@ def _lane(canvas: _Canvas, lane: Lane, y: float, tests_to: float | None) -> None
         _death_mark(canvas, canvas.x(ended), y, kind)
 
 
-def _legend(canvas: _Canvas, y: float) -> float:
+# How the legend names the main process's phases, by kind.
+PHASE_NAMES = {
+    "discovery": "discovery",
+    "database": "migrating",
+    "cache": "copy from the cache",
+    "clone": "cloning",
+    "checks": "system checks",
+    "tests": "tests",
+    "rerun": "failures run alone",
+    "report": "ending the workers",
+    "clean-up": "clean-up",
+}
+
+
+def _legend(canvas: _Canvas, y: float, phase_kinds: list[str]) -> float:
+    # The main process's phases first, those of this run only, in order.
+    shown = [kind for kind in PHASE_NAMES if kind in phase_kinds]
+    phases = [(PHASE_COLOURS[kind], PHASE_NAMES[kind]) for kind in shown]
     items = [
+        *phases,
         ("#1f3f66", "class fixtures (setUpClass, setUpTestData; tearDownClass)"),
         ("#4e79a7", "tests passed"),
         ("#e15759", "a test failed, errored or crashed"),
@@ -254,9 +272,9 @@ def _legend(canvas: _Canvas, y: float) -> float:
         ("url(#idle)", "idle at the end"),
     ]
     x = LEFT
-    for fill, text in items:
+    for number, (fill, text) in enumerate(items):
         width = len(text) * CHAR + 26
-        if x + width > WIDTH - RIGHT:
+        if x + width > WIDTH - RIGHT or (number == len(phases) and phases):
             x, y = LEFT, y + 18
         canvas.add(
             f'<rect x="{x:.2f}" y="{y:.2f}" width="14" height="12" fill="{fill}" '
@@ -379,7 +397,9 @@ def render(timeline: Timeline) -> str:
                 f'<line class="edge" x1="{x:.2f}" y1="{TOP + ROW + 4}" '
                 f'x2="{x:.2f}" y2="{y:.2f}"/>'
             )
-    y = _legend(canvas, y + 14)
+    # A phase that took no time (no failures to run alone) is not explained.
+    kinds = [p.kind for p in timeline.phases if p.end - p.start >= 0.001]
+    y = _legend(canvas, y + 14, kinds)
     defs = (
         "<defs>"
         '<pattern id="boot" width="6" height="6" patternUnits="userSpaceOnUse" '
