@@ -325,7 +325,7 @@ class CacheNameTests(unittest.TestCase):
                     legacy = (name + "_dpcache_")[: limit - 20] + "e" * 12
                     names += [legacy, f"{legacy}_next2"]
                     self.assertEqual(
-                        adapter.stale_cache_names(names, keep=entry),
+                        adapter.stale_cache_candidates(names, keep=entry),
                         [old, adapter.spare_name(old, 1), legacy, f"{legacy}_next2"],
                     )
             short = self.adapter(engine, "test_short")

@@ -268,16 +268,22 @@ class CloneAdapter:
             for stem in stems
         )
 
-    def stale_cache_names(self, names: Iterable[str], keep: str | None) -> list[str]:
-        """Among ``names``, this test database's cache entries to drop: all,
-        or all but ``keep`` and its spares; only databases the runner marked
-        as its own."""
-        stale = [
+    def stale_cache_candidates(
+        self, names: Iterable[str], keep: str | None
+    ) -> list[str]:
+        """Among ``names``, those named as this test database's cache
+        entries to drop: all, or all but ``keep`` and its spares."""
+        return [
             name
             for name in names
             if self.is_cache_name(name)
             and (not keep or (name != keep and not self.is_spare_of(name, keep)))
         ]
+
+    def stale_cache_names(self, names: Iterable[str], keep: str | None) -> list[str]:
+        """The ``stale_cache_candidates`` that the runner marked as its own
+        (asked of the server)."""
+        stale = self.stale_cache_candidates(names, keep)
         owned = self.cache_databases(stale) if stale else set()
         return [name for name in stale if name in owned]
 
