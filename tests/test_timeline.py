@@ -407,10 +407,14 @@ class WebDriver:
 
     def __init__(self) -> None:
         self.port = _free_port()
+        # Chromium keeps its profile and crash folders in TMPDIR and leaves
+        # some behind: they go with this folder.
+        self.tmp = tempfile.mkdtemp(prefix="dp-chromium-")
         self.process = subprocess.Popen(
             [CHROMEDRIVER, f"--port={self.port}"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, "TMPDIR": self.tmp},
         )
         deadline = time.monotonic() + 30
         while True:
@@ -460,6 +464,7 @@ class WebDriver:
         finally:
             self.process.terminate()
             self.process.wait(10)
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class BrowserTests(FaultsTestCase):
