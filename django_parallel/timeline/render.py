@@ -19,16 +19,16 @@ GAP = 6
 MIN_WIDTH = 2.0
 CHAR = 6.3  # average width of a character of the 11px labels
 
-PHASE_COLOURS = {
-    "discovery": "#f28e2b",
-    "database": "#edc948",
-    "cache": "#8cd17d",
-    "clone": "#ff9da7",
-    "checks": "#9c755f",
-    "tests": "#76b7b2",
-    "rerun": "#d4a6c8",
-    "report": "#bab0ac",
-    "clean-up": "#79706e",
+# Each kind of the main process's phases: its colour, and its legend name.
+PHASES = {
+    "discovery": ("#f28e2b", "discovery"),
+    "database": ("#edc948", "migrating"),
+    "cache": ("#8cd17d", "copy from the cache"),
+    "clone": ("#ff9da7", "cloning"),
+    "checks": ("#9c755f", "system checks"),
+    "tests": ("#76b7b2", "tests"),
+    "rerun": ("#d4a6c8", "failures run alone"),
+    "clean-up": ("#79706e", "clean-up"),
 }
 PROBLEMS = ("failure", "error", "unexpected success", "crashed", "timed out")
 
@@ -105,7 +105,7 @@ def _fits(label: str, width: float) -> bool:
 
 
 def _phase(canvas: _Canvas, phase: Phase, y: float) -> None:
-    fill = PHASE_COLOURS.get(phase.kind, "#bab0ac")
+    fill = PHASES.get(phase.kind, ("#bab0ac", ""))[0]
     seconds = phase.end - phase.start
     canvas.add(f'<g class="phase" data-phase="{escape(phase.name)}">')
     canvas.add(_title(f"{phase.name}: {_seconds(seconds)}"))
@@ -242,24 +242,9 @@ def _lane(canvas: _Canvas, lane: Lane, y: float, tests_to: float | None) -> None
         _death_mark(canvas, canvas.x(ended), y, kind)
 
 
-# How the legend names the main process's phases, by kind.
-PHASE_NAMES = {
-    "discovery": "discovery",
-    "database": "migrating",
-    "cache": "copy from the cache",
-    "clone": "cloning",
-    "checks": "system checks",
-    "tests": "tests",
-    "rerun": "failures run alone",
-    "report": "ending the workers",
-    "clean-up": "clean-up",
-}
-
-
 def _legend(canvas: _Canvas, y: float, phase_kinds: list[str]) -> float:
     # The main process's phases first, those of this run only, in order.
-    shown = [kind for kind in PHASE_NAMES if kind in phase_kinds]
-    phases = [(PHASE_COLOURS[kind], PHASE_NAMES[kind]) for kind in shown]
+    phases = [PHASES[kind] for kind in PHASES if kind in phase_kinds]
     items = [
         *phases,
         ("#1f3f66", "class fixtures (setUpClass, setUpTestData; tearDownClass)"),
